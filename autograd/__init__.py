@@ -1,0 +1,25 @@
+"""scalar-autograd: a small scalar autograd engine to learn backpropagation with."""
+
+from autograd.backprop import BackwardStep, Contribution
+from autograd.gradcheck import GradcheckError, gradcheck
+from autograd.graph import topological_order
+from autograd.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
+from autograd.value import Constant, Value
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BackwardStep",
+    "Constant",
+    "Contribution",
+    "GradcheckError",
+    "Value",
+    "__version__",
+    "detect_anomaly",
+    "enable_grad",
+    "gradcheck",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "no_grad",
+    "topological_order",
+]

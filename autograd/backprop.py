@@ -1,0 +1,99 @@
+"""The backward pass: the chain rule applied to every node in reverse topological order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from autograd.graph import topological_order
+from autograd.modes import _Modes
+from autograd.value import Value, _describe, _describe_all
+
+
+class Contribution(NamedTuple):
+    """What one input of a node receives in one backward step."""
+
+    input: Value
+    local: float  # d node / d input, taken at forward time
+    contribution: float  # upstream * local
+
+
+class BackwardStep(NamedTuple):
+    """The chain rule applied at one non-leaf node."""
+
+    node: Value
+    upstream: float  # d root / d node for this pass, times the seed gradient
+    contributions: tuple[Contribution, ...]
+
+    def __str__(self) -> str:
+        node = self.node
+        name = f"{node.label} = " if node.label else ""
+        terms = "; ".join(
+            f"{_name(item.input)}: {self.upstream:.6g} x {item.local:.6g} = {item.contribution:.6g}"
+            for item in self.contributions
+        )
+        return f"{name}{node.op} (data={node.data:.6g}) upstream={self.upstream:.6g} -> {terms}"
+
+
+def _name(node: Value) -> str:
+    return node.label if node.label else f"{node.data:.6g}"
+
+
+def backward(root: Value, seed: float) -> None:
+    """Add ``seed * d root / d node`` to ``node.grad`` for every node reachable from root."""
+    if _Modes.anomaly:
+        for _step in backward_steps(root, seed):
+            pass
+        return
+    order = topological_order(root)
+    # node._upstream holds this pass's d root / d node, kept apart from .grad
+    # so that gradients left by an earlier pass never feed into this one.
+    root._upstream = seed
+    try:
+        for node in order:
+            upstream = node._upstream  # complete: every consumer of node came earlier
+            node._upstream = 0.0  # leave it clean for the next pass
+            node.grad += upstream  # accumulate across passes, as PyTorch does
+            input_a = node._input_a
+            if input_a is None:
+                continue  # a leaf: nothing to pass on
+            contribution = upstream * node._local_a  # the chain rule
+            input_a._upstream += contribution
+            input_b = node._input_b
+            if input_b is not None:
+                contribution = upstream * node._local_b  # the chain rule
+                input_b._upstream += contribution
+    except BaseException:
+        # interrupted midway (Ctrl-C, MemoryError): leave no half-delivered gradient behind
+        for node in order:
+            node._upstream = 0.0
+        raise
+
+
+def backward_steps(root: Value, seed: float) -> Iterator[BackwardStep]:
+    """The same pass as ``backward``, yielding a BackwardStep after applying each non-leaf node.
+
+    Under ``detect_anomaly`` it also stops at the first NaN gradient.
+    """
+    order = topological_order(root)
+    upstream_of = {root: seed}
+    for node in order:
+        upstream = upstream_of.pop(node)
+        node.grad += upstream
+        contributions = []
+        for input_node, local_grad in zip(node.inputs, node.local_grads, strict=True):
+            contribution = upstream * local_grad  # the chain rule
+            if contribution != contribution and _Modes.anomaly:
+                _raise_nan_gradient(node, input_node, upstream, local_grad)
+            upstream_of[input_node] = upstream_of.get(input_node, 0.0) + contribution
+            contributions.append(Contribution(input_node, local_grad, contribution))
+        if contributions:
+            yield BackwardStep(node, upstream, tuple(contributions))
+
+
+def _raise_nan_gradient(node: Value, input_node: Value, upstream: float, local_grad: float) -> None:
+    raise FloatingPointError(
+        f"backward through op {node.op!r} produced a NaN gradient for input "
+        f"{_describe(input_node)}: upstream {upstream!r} x local derivative {local_grad!r} "
+        f"(op inputs: {_describe_all(node.inputs)})"
+    )
