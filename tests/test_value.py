@@ -1,0 +1,196 @@
+"""Value construction, attributes, repr and identity semantics."""
+
+from __future__ import annotations
+
+import gc
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from autograd import Value
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (2, 2.0),
+        (2.5, 2.5),
+        (True, 1.0),
+        (False, 0.0),
+        (np.float64(1.5), 1.5),
+        (np.float32(0.5), 0.5),
+        (np.float16(0.25), 0.25),
+        (np.int64(-3), -3.0),
+        (np.uint8(7), 7.0),
+        (np.bool_(True), 1.0),
+        (np.array(2.5), 2.5),
+        (np.array(4, dtype=np.int32), 4.0),
+        (Fraction(1, 4), 0.25),
+        (math.inf, math.inf),
+        (-math.inf, -math.inf),
+    ],
+)
+def test_data_is_stored_as_python_float(data, expected) -> None:
+    value = Value(data)
+    assert type(value.data) is float
+    assert value.data == expected
+
+
+def test_nan_is_accepted_as_data() -> None:
+    assert math.isnan(Value(math.nan).data)
+    assert math.isnan(Value(np.float64("nan")).data)
+
+
+@pytest.mark.parametrize(
+    ("data", "type_name"),
+    [
+        ("1.0", "str"),
+        (None, "NoneType"),
+        (1 + 2j, "complex"),
+        ([1.0], "list"),
+        (np.array([1.0, 2.0]), "ndarray"),
+        (np.array("x"), "ndarray"),
+        (np.complex128(1), "complex128"),
+    ],
+)
+def test_other_data_raises_type_error_naming_the_type(data, type_name) -> None:
+    with pytest.raises(TypeError, match=rf"Value\(\): expected .* got {type_name}"):
+        Value(data)
+
+
+def test_a_value_is_not_valid_data() -> None:
+    with pytest.raises(TypeError, match=r"got a Value"):
+        Value(Value(1.0))
+
+
+def test_too_large_int_raises_overflow_error_saying_so() -> None:
+    with pytest.raises(OverflowError, match=r"too large for a float"):
+        Value(10**400)
+
+
+def test_label_must_be_a_string() -> None:
+    with pytest.raises(TypeError, match=r"label must be a str, got int"):
+        Value(1.0, label=3)  # type: ignore[arg-type]
+
+
+def test_attributes_of_a_new_leaf() -> None:
+    value = Value(2.0, label="w")
+    assert value.data == 2.0
+    assert value.grad == 0.0
+    assert type(value.grad) is float
+    assert value.label == "w"
+    assert value.op == ""
+    assert value.inputs == ()
+    assert value.local_grads == ()
+    assert value.is_leaf
+
+
+def test_data_grad_and_label_are_assignable() -> None:
+    value = Value(2.0)
+    value.data = 5.0
+    value.grad = 1.5
+    value.label = "renamed"
+    assert (value.data, value.grad, value.label) == (5.0, 1.5, "renamed")
+
+
+def test_value_uses_slots() -> None:
+    value = Value(1.0)
+    assert not hasattr(value, "__dict__")
+    with pytest.raises(AttributeError):
+        value.typo = 1.0  # type: ignore[attr-defined]
+
+
+def test_repeated_operand_is_repeated_in_inputs() -> None:
+    a = Value(3.0)
+    square = a * a
+    assert square.inputs == (a, a)
+    assert square.inputs[0] is a
+    assert square.inputs[1] is a
+
+
+def test_inputs_keep_operand_order() -> None:
+    a, b = Value(1.0), Value(2.0)
+    assert (a - b).inputs == (a, b)
+    assert (b - a).inputs == (b, a)
+    assert (a / b).inputs == (a, b)
+
+
+def test_repr_shows_label_data_grad_and_op() -> None:
+    assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"
+    w = Value(-0.31, label="w1")
+    w.grad = 0.12
+    assert repr(w) == "Value(label='w1', data=-0.31, grad=0.12)"
+    assert repr(w * 2) == "Value(data=-0.62, grad=0.0, op='*')"
+    assert repr((w * 2).inputs[1]) == "Constant(data=2.0, grad=0.0)"
+
+
+def test_repr_of_a_deep_graph_does_not_recurse() -> None:
+    node = Value(0.0)
+    for _ in range(5000):
+        node = node + 1.0
+    assert repr(node) == "Value(data=5000.0, grad=0.0, op='+')"
+
+
+def test_values_hash_and_compare_by_identity() -> None:
+    a, b = Value(1.0), Value(1.0)
+    assert a == a
+    assert a != b
+    assert len({a, b, a}) == 2
+    lookup = {a: "a", b: "b"}
+    assert lookup[a] == "a"
+    assert lookup[b] == "b"
+
+
+def test_float_conversion_reads_data() -> None:
+    assert float(Value(2.5) * 2) == 5.0
+
+
+def tracked_allocations(make, count: int = 1000) -> float:
+    """GC-tracked objects that ``make()`` leaves alive per call (what the cycle collector scans)."""
+    a, b = Value(1.0), Value(2.0)
+    kept = [None] * count
+    gc.collect()
+    gc.disable()
+    try:
+        before = gc.get_count()[0]
+        for index in range(count):
+            kept[index] = make(a, b)
+        after = gc.get_count()[0]
+    finally:
+        gc.enable()
+    return (after - before) / count
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda a, b: a * b,
+        lambda a, b: a + b,
+        lambda a, b: a / b,
+        lambda a, b: a.tanh(),
+        lambda a, b: a.relu(),
+        lambda a, b: a**b,
+    ],
+)
+def test_an_op_node_is_a_single_gc_tracked_allocation(make) -> None:
+    assert tracked_allocations(make) == pytest.approx(1.0, abs=0.01)
+
+
+def test_a_number_operand_adds_one_constant_leaf() -> None:
+    assert tracked_allocations(lambda a, b: a * 2.0) == pytest.approx(2.0, abs=0.01)
+
+
+def test_a_graph_frees_without_the_cycle_collector() -> None:
+    # no closure per node means no reference cycle: refcounting alone frees a graph
+    gc.disable()
+    try:
+        gc.collect()
+        a = Value(1.0)
+        output = (a * 2 + 1).tanh()
+        output.backward()
+        del output
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
