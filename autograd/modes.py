@@ -58,6 +58,9 @@ class _Switch:
 class no_grad(_Switch):  # noqa: N801 - named as in PyTorch
     """Operations inside build no graph: their results are leaves.
 
+    Usable as a context manager or a decorator. Unlike PyTorch's, the switch
+    is process-wide rather than per thread (see ``_Modes``).
+
     >>> from autograd import Value, no_grad
     >>> x = Value(3.0)
     >>> with no_grad():
