@@ -6,7 +6,7 @@ import math
 import random
 from collections.abc import Sequence
 
-from autograd import Value
+from autograd import Constant, Value
 from nn.module import Module, prefixed
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", None)
@@ -93,6 +93,11 @@ class Layer(Module):
     def __call__(self, x: Sequence[Input]) -> list[Value]:
         """Always a list of ``nout`` Values, even when ``nout`` is 1."""
         _check_inputs("Layer", self.nin, x)
+        # numbers become constant leaves once here rather than once in every neuron
+        x = [
+            item if isinstance(item, Value) else _constant("Layer", index, item)
+            for index, item in enumerate(x)
+        ]
         return [neuron(x) for neuron in self.neurons]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -234,3 +239,13 @@ def _raise_bad_input(owner: str, x: Sequence[object]) -> None:
                 f"{owner}: input {index} must be a number or a Value, "
                 f"got {type(item).__name__} {item!r:.60}"
             ) from None
+
+
+def _constant(owner: str, index: int, item: object) -> Constant:
+    try:
+        return Constant(item)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(
+            f"{owner}: input {index} must be a number or a Value, "
+            f"got {type(item).__name__} {item!r:.60}"
+        ) from None

@@ -49,6 +49,8 @@ def mse_loss(pred: Operands, target: Operands) -> Value:
         # diff * diff rather than diff ** 2: the same derivative (2 * diff), one node
         square = diff * diff
         total = square if total is None else total + square
+    if len(preds) == 1:
+        return total  # type: ignore[return-value]  # the mean of one term: no "/ 1" node
     return total / len(preds)  # type: ignore[operator]
 
 
