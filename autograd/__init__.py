@@ -4,6 +4,7 @@ from autograd.backprop import BackwardStep, Contribution
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.graph import topological_order
 from autograd.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
+from autograd.render import draw_dot, save_svg, to_svg  # graphviz itself is imported lazily
 from autograd.value import Constant, Value
 
 __version__ = "0.1.0"
@@ -16,10 +17,13 @@ __all__ = [
     "Value",
     "__version__",
     "detect_anomaly",
+    "draw_dot",
     "enable_grad",
     "gradcheck",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",
+    "save_svg",
+    "to_svg",
     "topological_order",
 ]
