@@ -59,7 +59,9 @@ def train(
     """Full-batch gradient descent on the MSE; returns the neuron and each step's loss."""
     model = Neuron(1, activation=None, seed=seed)  # prediction = w.0 * x + b
     optimizer = SGD(model.parameters(), lr=lr)
-    inputs = [[x_i] for x_i in x.tolist()]  # a neuron takes a list of inputs; here just [x]
+    # The data never change, so each x becomes a leaf Value once, here, rather than a
+    # new constant node in every step's graph. A neuron takes a list of inputs: [x].
+    inputs = [[Value(x_i, label="x")] for x_i in x.tolist()]
     targets = y.tolist()
     losses = []
     for step in range(steps):

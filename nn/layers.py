@@ -41,22 +41,30 @@ class Neuron(Module):
         self.b = Value(rng.uniform(-bound, bound), label="b")
 
     def __call__(self, x: Sequence[Input]) -> Value:
-        _check_inputs("Neuron", self.nin, x)
+        # checked inline, as this runs once per neuron per sample; the helper says what is wrong
         try:
-            total = self.w[0] * x[0]
-            for weight, x_i in zip(self.w[1:], x[1:], strict=True):
-                total = total + weight * x_i
+            count = len(x)
+        except TypeError:
+            count = -1
+        if count != self.nin:
+            _check_inputs("Neuron", self.nin, x)
+        w = self.w
+        try:
+            total = w[0] * x[0]
+            for index in range(1, self.nin):
+                total = total + w[index] * x[index]
         except TypeError:
             _raise_bad_input("Neuron", x)
             raise
         total = total + self.b
-        if self.activation == "relu":
+        activation = self.activation
+        if activation is None:
+            return total
+        if activation == "relu":
             return total.relu()
-        if self.activation == "tanh":
+        if activation == "tanh":
             return total.tanh()
-        if self.activation == "sigmoid":
-            return total.sigmoid()
-        return total
+        return total.sigmoid()
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         named = [(f"w.{index}", weight) for index, weight in enumerate(self.w)]

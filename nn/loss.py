@@ -43,15 +43,24 @@ def mse_loss(pred: Operands, target: Operands) -> Value:
         )
     if not preds:
         raise ValueError("mse_loss: pred and target are empty; the mean of nothing is undefined")
-    total = None
-    for p, t in zip(preds, targets, strict=True):
-        diff = p - t
-        # diff * diff rather than diff ** 2: the same derivative (2 * diff), one node
-        square = diff * diff
-        total = square if total is None else total + square
+    try:
+        total = None
+        for p, t in zip(preds, targets, strict=True):
+            diff = p - t
+            # diff * diff rather than diff ** 2: the same derivative (2 * diff), one node
+            square = diff * diff
+            total = square if total is None else total + square
+    except TypeError:
+        _check_items(preds, "pred")
+        _check_items(targets, "target")
+        raise
+    if not isinstance(total, Value):  # every pred and target was a plain number
+        _check_items(preds, "pred")
+        _check_items(targets, "target")
+        total = Constant(total)
     if len(preds) == 1:
-        return total  # type: ignore[return-value]  # the mean of one term: no "/ 1" node
-    return total / len(preds)  # type: ignore[operator]
+        return total  # the mean of one term: no "/ 1" node in the graph
+    return total / len(preds)
 
 
 class MSELoss:
@@ -69,8 +78,12 @@ class MSELoss:
         return "MSELoss()"
 
 
-def _as_list(operands: object, name: str) -> Value | list[Value]:
-    """A single Value, or a list of Values; numbers become constant leaves."""
+def _as_list(operands: object, name: str) -> Value | list[object]:
+    """A single Value (a number becomes a constant leaf), or the items of a sequence as a list.
+
+    The items are checked only if the arithmetic on them fails: checking each
+    one up front would cost as much as the loss itself.
+    """
     if isinstance(operands, Value):
         return operands
     if isinstance(operands, (str, bytes)):
@@ -79,10 +92,9 @@ def _as_list(operands: object, name: str) -> Value | list[Value]:
             f"got {type(operands).__name__} {operands!r:.60}"
         )
     try:
-        items = list(operands)  # type: ignore[call-overload]
+        return list(operands)  # type: ignore[call-overload]
     except TypeError:
         return _as_value(operands, name)
-    return [_as_value(item, f"{name}[{index}]") for index, item in enumerate(items)]
 
 
 def _as_value(item: object, where: str) -> Value:
@@ -94,6 +106,12 @@ def _as_value(item: object, where: str) -> Value:
         raise TypeError(
             f"mse_loss: {where} must be a number or a Value, got {type(item).__name__} {item!r:.60}"
         ) from None
+
+
+def _check_items(items: list[object], name: str) -> None:
+    """Raise a TypeError naming the first item that is neither a number nor a Value."""
+    for index, item in enumerate(items):
+        _as_value(item, f"{name}[{index}]")
 
 
 def _kind(operands: Value | list[Value]) -> str:
