@@ -1,0 +1,451 @@
+"""`python -m autograd EXPR NAME=NUMBER ...`: differentiate an expression from the shell, safely."""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import sys
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from autograd.backprop import BackwardStep
+from autograd.modes import no_grad
+from autograd.value import Value
+
+MAX_EXPRESSION_LENGTH = 1000
+MAX_DEPTH = 64  # nesting of operations and parentheses in the expression
+
+USAGE = """\
+usage: python -m autograd EXPR [NAME=NUMBER ...] [--steps] [--svg PATH] [--html PATH]
+
+Evaluate EXPR at the given values of its variables, then print its value and
+its gradient with respect to each variable (one backward pass).
+
+EXPR is arithmetic over numbers and variable names: + - * / **, unary minus,
+parentheses, and the functions exp log tanh relu sigmoid abs sqrt sin cos.
+It is parsed against that grammar and never run as Python.
+
+options:
+  --steps      print the backward pass as a table, one row per operation
+  --svg PATH   write the graph, with its gradients, as an SVG picture
+  --html PATH  write an interactive page that steps through the backward pass
+  -h, --help   show this message and exit
+
+example:
+  python -m autograd "tanh(w*x + b)" w=0.5 x=2 b=-1 --steps
+"""
+
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+    "exp": Value.exp,
+    "log": Value.log,
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "sigmoid": Value.sigmoid,
+    "abs": Value.abs,
+    "sqrt": Value.sqrt,
+    "sin": Value.sin,
+    "cos": Value.cos,
+}
+
+_BINARY_OPERATORS: dict[type, Callable[..., Value]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
+
+_OPERATOR_NAMES = {
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.Invert: "~",
+    ast.Not: "not",
+}
+
+_LABEL_LENGTH = 24  # intermediate nodes are labelled with their subexpression, cut to this
+
+
+class CliError(Exception):
+    """Anything wrong with the command line or the expression: printed as one line, exit 2."""
+
+
+def main(
+    argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    """Run the command line; return the exit status (0, or 2 after one line on stderr)."""
+    stdout = sys.stdout if stdout is None else stdout
+    stderr = sys.stderr if stderr is None else stderr
+    try:
+        return _run(sys.argv[1:] if argv is None else list(argv), stdout)
+    except CliError as error:
+        message = " ".join(str(error).split())  # one line, whatever the message held
+        print(f"python -m autograd: error: {message}", file=stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("python -m autograd: error: interrupted", file=stderr)
+        return 2
+    except Exception as error:  # a bug in this program: still one line, never a traceback
+        message = " ".join(f"{type(error).__name__}: {error}".split())
+        print(
+            f"python -m autograd: error: internal error, please report it: {message}", file=stderr
+        )
+        return 2
+
+
+def _run(argv: list[str], stdout: TextIO) -> int:
+    options = _parse_arguments(argv)
+    if options.help:
+        stdout.write(USAGE)
+        return 0
+    root, leaves = build_graph(options.expression, parse_assignments(options.assignments))
+    shown = " ".join(options.expression.split())
+    print(f"{shown} = {root.data!r}", file=stdout)
+    if options.steps:
+        steps = list(root.backward_steps())  # fills in .grad as backward() does
+        print(file=stdout)
+        print(steps_table(steps), file=stdout)
+        print(file=stdout)
+    else:
+        root.backward()
+    for name, leaf in leaves.items():
+        print(f"d/d{name} = {leaf.grad!r}", file=stdout)
+    if options.svg is not None:
+        from autograd.render import save_svg
+
+        _write(options.svg, lambda path: save_svg(root, path))
+        print(f"wrote {options.svg}", file=stdout)
+    if options.html is not None:
+        from autograd.stepper import save_html
+
+        _write(options.html, lambda path: save_html(root, path))
+        print(f"wrote {options.html}", file=stdout)
+    return 0
+
+
+def _write(path: str, write: Callable[[str], object]) -> None:
+    from autograd.render import GraphTooLargeError, RenderError
+
+    try:
+        write(path)
+    except OSError as error:
+        if error.strerror is None:  # our own message, which names the path already
+            raise CliError(str(error)) from None
+        raise CliError(f"cannot write {path}: {error.strerror}") from None
+    except (RenderError, GraphTooLargeError) as error:
+        raise CliError(f"cannot draw the graph into {path}: {error}") from None
+
+
+class _Options:
+    def __init__(self) -> None:
+        self.expression = ""
+        self.assignments: list[str] = []
+        self.steps = False
+        self.help = False
+        self.svg: str | None = None
+        self.html: str | None = None
+
+
+def _parse_arguments(argv: list[str]) -> _Options:
+    """Options may come anywhere; ``--`` ends them. An expression may start with ``-``."""
+    options = _Options()
+    positional: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            positional.extend(words)
+            break
+        if word in ("-h", "--help"):
+            options.help = True
+        elif word == "--steps":
+            options.steps = True
+        elif word.split("=", 1)[0] in ("--svg", "--html"):
+            option, equals, value = word.partition("=")
+            if not equals:
+                value = next(words, "")
+            if not value:
+                raise CliError(f"{option} needs a file path, as in {option} graph.{option[2:]}")
+            setattr(options, option[2:], value)
+        elif word.startswith("--"):
+            raise CliError(f"unknown option {_shown(word)}: the options are --steps, --svg, --html")
+        else:
+            positional.append(word)
+    if options.help:
+        return options
+    if not positional:
+        raise CliError('no expression given; try: python -m autograd "x * y" x=2 y=3')
+    options.expression, *options.assignments = positional
+    return options
+
+
+def steps_table(steps: Sequence[BackwardStep]) -> str:
+    """The backward pass as a text table: one row per operation, one column group per input.
+
+    Numbers are shown to 6 significant digits; each contribution is upstream x local.
+    """
+    width = max((len(step.contributions) for step in steps), default=1)
+    header = ["step", "node", "op", "upstream"]
+    for index in range(1, width + 1):
+        suffix = f" {index}" if width > 1 else ""
+        header += [f"input{suffix}", "local", "contribution"]
+    rows = [header]
+    for number, step in enumerate(steps, start=1):
+        row = [str(number), _node_name(step.node), step.node.op, f"{step.upstream:.6g}"]
+        for item in step.contributions:
+            row += [_node_name(item.input), f"{item.local:.6g}", f"{item.contribution:.6g}"]
+        rows.append(row)
+    if len(rows) == 1:
+        return "(no backward steps: the expression is a single leaf)"
+    widths = [
+        max(len(row[column]) for row in rows if column < len(row)) for column in range(len(header))
+    ]
+    lines = [
+        "  ".join(cell.ljust(widths[column]) for column, cell in enumerate(row)).rstrip()
+        for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def _node_name(node: Value) -> str:
+    return node.label if node.label else f"{node.data:.6g}"
+
+
+def parse_assignments(words: Sequence[str]) -> dict[str, float]:
+    """``["x=2", "y=-0.5"]`` as ``{"x": 2.0, "y": -0.5}``, or a CliError naming the bad word."""
+    variables: dict[str, float] = {}
+    for word in words:
+        name, equals, number = word.partition("=")
+        name = name.strip()
+        if not equals:
+            raise CliError(f"expected NAME=NUMBER after the expression, got {_shown(word)}")
+        if not (name.isidentifier() and name.isascii()):
+            raise CliError(f"{_shown(word)}: {_shown(name)} is not a variable name")
+        if name in FUNCTIONS:
+            raise CliError(f"{_shown(word)}: {name} is a function, it cannot be a variable")
+        if name in variables:
+            raise CliError(f"variable {name} is given twice")
+        try:
+            value = float(number)
+        except ValueError:
+            raise CliError(f"{_shown(word)}: {_shown(number)} is not a number") from None
+        if not math.isfinite(value):
+            raise CliError(f"{_shown(word)}: give a finite number, not {number.strip()}")
+        variables[name] = value
+    return variables
+
+
+def build_graph(expression: str, variables: dict[str, float]) -> tuple[Value, dict[str, Value]]:
+    """The graph of ``expression`` at ``variables``: its root and the Value of each variable.
+
+    Only the grammar in USAGE is accepted; anything else raises CliError.
+
+    >>> root, leaves = build_graph("x * y + 1", {"x": 2.0, "y": 3.0})
+    >>> root.data, root.op, sorted(leaves)
+    (7.0, '+', ['x', 'y'])
+    """
+    tree = _parse(expression)
+    leaves = {name: Value(value, label=name) for name, value in variables.items()}
+    used: set[str] = set()
+    result = _evaluate(tree, expression, leaves, used)
+    unused = sorted(set(leaves) - used)
+    if unused:
+        raise CliError(f"variable {unused[0]} is given but not used in the expression")
+    if not isinstance(result, Value):
+        result = Value(result)  # a constant expression: its graph is one leaf
+    return result, leaves
+
+
+def _parse(expression: str) -> ast.expr:
+    if len(expression) > MAX_EXPRESSION_LENGTH:
+        raise CliError(
+            f"the expression is {len(expression):,} characters long; "
+            f"the limit is {MAX_EXPRESSION_LENGTH:,}"
+        )
+    if not expression.strip():
+        raise CliError("the expression is empty")
+    depth = 0
+    for char in expression:
+        if char == "(":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise CliError(f"the expression nests parentheses more than {MAX_DEPTH} deep")
+        elif char == ")":
+            depth -= 1
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except SyntaxError as error:
+        where = f" at column {error.offset}" if error.offset else ""
+        raise CliError(f"syntax error in the expression{where}: {error.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as error:
+        raise CliError(f"cannot parse the expression: {error}") from None
+    _check_depth(tree.body)
+    return tree.body
+
+
+def _check_depth(root: ast.AST) -> None:
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise CliError(f"the expression nests operations more than {MAX_DEPTH} deep")
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, depth + 1))
+
+
+def _evaluate(
+    root: ast.expr, expression: str, leaves: dict[str, Value], used: set[str]
+) -> Value | float:
+    """Evaluate the checked syntax tree bottom up, with an explicit stack (no recursion).
+
+    Numbers stay Python floats until they meet a Value, so ``2 * x`` puts one
+    constant 2 in the graph, as it would in Python; arithmetic on numbers
+    alone follows the engine's rules (overflow gives inf, a domain error raises).
+    """
+    results: list[Value | float] = []
+    stack: list[tuple[ast.expr, bool]] = [(root, False)]
+    while stack:
+        node, operands_ready = stack.pop()
+        if not operands_ready:
+            operands = _operands(node, expression)
+            stack.append((node, True))
+            stack.extend((operand, False) for operand in reversed(operands))
+            continue
+        if isinstance(node, ast.Constant):
+            results.append(_number(node, expression))
+        elif isinstance(node, ast.Name):
+            if node.id not in leaves:
+                raise CliError(f"variable {node.id} is not set: add {node.id}=NUMBER")
+            used.add(node.id)
+            results.append(leaves[node.id])
+        elif isinstance(node, ast.UnaryOp):
+            operand = results.pop()
+            if isinstance(node.op, ast.USub):
+                results.append(_apply(operator.neg, (operand,), node, expression))
+            else:  # ast.UAdd
+                results.append(operand)
+        elif isinstance(node, ast.BinOp):
+            right = results.pop()
+            left = results.pop()
+            operation = _BINARY_OPERATORS[type(node.op)]
+            results.append(_apply(operation, (left, right), node, expression))
+        else:  # ast.Call of a whitelisted function
+            operand = results.pop()
+            function = FUNCTIONS[node.func.id]  # type: ignore[attr-defined]
+            results.append(_apply(function, (operand,), node, expression))
+    return results.pop()
+
+
+def _operands(node: ast.expr, expression: str) -> list[ast.expr]:
+    """The sub-expressions ``node`` needs, or a CliError if ``node`` is outside the grammar."""
+    if isinstance(node, ast.Constant | ast.Name):
+        return []
+    if isinstance(node, ast.UnaryOp):
+        if isinstance(node.op, ast.USub | ast.UAdd):
+            return [node.operand]
+        raise CliError(f"operator {_OPERATOR_NAMES[type(node.op)]} is not allowed: use + - * / **")
+    if isinstance(node, ast.BinOp):
+        if type(node.op) in _BINARY_OPERATORS:
+            return [node.left, node.right]
+        raise CliError(f"operator {_OPERATOR_NAMES[type(node.op)]} is not allowed: use + - * / **")
+    if isinstance(node, ast.Call):
+        return [_checked_call(node)]
+    if isinstance(node, ast.Attribute):
+        raise CliError(
+            f"attribute access ({_shown(_source(node, expression))}) is not allowed: "
+            "call a function instead, as in tanh(x)"
+        )
+    raise CliError(
+        f"{_describe_syntax(node)} ({_shown(_source(node, expression))}) is not allowed: "
+        "use numbers, variable names, + - * / **, parentheses and the functions "
+        + ", ".join(FUNCTIONS)
+    )
+
+
+def _checked_call(node: ast.Call) -> ast.expr:
+    if not isinstance(node.func, ast.Name):
+        if isinstance(node.func, ast.Attribute):
+            raise CliError(
+                f"attribute access (.{node.func.attr}) is not allowed: "
+                "call a function instead, as in tanh(x)"
+            )
+        raise CliError("only the functions " + ", ".join(FUNCTIONS) + " can be called")
+    name = node.func.id
+    if name not in FUNCTIONS:
+        raise CliError(f"unknown function {name}: the functions are " + ", ".join(FUNCTIONS))
+    if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+        raise CliError(f"{name}() takes exactly one argument, as in {name}(x)")
+    return node.args[0]
+
+
+def _number(node: ast.Constant, expression: str) -> float:
+    value = node.value
+    text = _shown(_source(node, expression))
+    if type(value) is bool or not isinstance(value, int | float):
+        raise CliError(f"{text} is not a number: only numbers and variable names are allowed")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise CliError(f"the number {text} is too large for a float") from None
+    if not math.isfinite(number):
+        raise CliError(f"the number {text} is too large for a float")
+    return number
+
+
+def _apply(
+    operation: Callable[..., Value],
+    operands: tuple[Value | float, ...],
+    node: ast.expr,
+    expression: str,
+) -> Value | float:
+    try:
+        if any(isinstance(operand, Value) for operand in operands):
+            # a number meeting a Value becomes a constant leaf, as in Python (2 * x)
+            return _labelled(operation(*operands), node, expression)
+        with no_grad():  # numbers alone, by the engine's rules (overflow gives inf)
+            return operation(Value(operands[0]), *operands[1:]).data
+    except (ArithmeticError, ValueError) as error:
+        raise CliError(f"cannot compute {_shown(_source(node, expression))}: {error}") from None
+
+
+def _labelled(result: Value, node: ast.expr, expression: str) -> Value:
+    text = _source(node, expression)
+    if len(text) > _LABEL_LENGTH:
+        text = text[: _LABEL_LENGTH - 3] + "..."
+    result.label = text
+    return result
+
+
+def _source(node: ast.expr, expression: str) -> str:
+    segment = ast.get_source_segment(expression.strip(), node)
+    return " ".join((segment or ast.unparse(node)).split())
+
+
+def _describe_syntax(node: ast.AST) -> str:
+    names = {
+        ast.Compare: "comparison",
+        ast.BoolOp: "and/or",
+        ast.IfExp: "if/else",
+        ast.Lambda: "lambda",
+        ast.Subscript: "indexing",
+        ast.Tuple: "a tuple",
+        ast.List: "a list",
+        ast.Dict: "a dict",
+        ast.Set: "a set",
+        ast.NamedExpr: "assignment (:=)",
+        ast.JoinedStr: "an f-string",
+        ast.Starred: "*unpacking",
+    }
+    return names.get(type(node), type(node).__name__)
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted and cut short, for an error message of one line."""
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return repr(text)
