@@ -103,13 +103,19 @@ def run_dense(engine: Engine, n_in: int, n_out: int) -> tuple[float, float]:
     return forward_done - start, backward_done - forward_done
 
 
-def run_chain(engine: Engine, depth: int) -> float:
+def run_chain(engine: Engine, depth: int, pause_gc: bool = False) -> float:
+    """Seconds for forward + backward; ``pause_gc`` turns the cycle collector off meanwhile."""
     start_value, weight = engine.leaf(0.5), engine.leaf(0.999)
     gc.collect()
-    start = time.perf_counter()
-    node = chain_forward(start_value, weight, depth)
-    node.backward()
-    elapsed = time.perf_counter() - start
+    if pause_gc:
+        gc.disable()
+    try:
+        start = time.perf_counter()
+        node = chain_forward(start_value, weight, depth)
+        node.backward()
+        elapsed = time.perf_counter() - start
+    finally:
+        gc.enable()
     del node
     gc.collect()
     return elapsed
@@ -203,10 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     chain: dict[str, list[float]] = {ours.name: []}
     if torch_engine.available:
         chain[torch_engine.name] = []
+    chain_without_gc: dict[str, list[float]] = {name: [] for name in chain}
     for _ in range(chain_repeats):
         for name in chain:
             engine = next(engine for engine in live if engine.name == name)
             chain[name].append(run_chain(engine, depth))
+            chain_without_gc[name].append(run_chain(engine, depth, pause_gc=True))
     micrograd_depth = micrograd_recursion_depth() if micrograd.available else None
 
     memory = {engine.name: bytes_per_node(engine, n_in, n_out) for engine in live}
@@ -232,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
                 else None
             ),
             "chain": statistics.median(chain[name]) if name in chain else None,
+            "chain_no_gc": (
+                statistics.median(chain_without_gc[name]) if name in chain_without_gc else None
+            ),
             "bytes": memory.get(name) if name != torch_engine.name else None,
             "tracked": tracked.get(name) if name != torch_engine.name else None,
         }
@@ -269,6 +280,11 @@ def main(argv: list[str] | None = None) -> int:
         f"| (b) {depth:,}-deep chain, forward + backward, s | {cell(us['chain'], '.2f')} "
         f"| {micrograd_chain} | {cell(pt['chain'], '.2f')} | completes "
         f"| {ratio(pt['chain'], us['chain'])} | completes, >= 8x PyTorch |"
+    )
+    print(
+        f"| (b) the same, cycle collector paused (informational) "
+        f"| {cell(us['chain_no_gc'], '.2f')} | n/a | {cell(pt['chain_no_gc'], '.2f')} | "
+        f"| {ratio(pt['chain_no_gc'], us['chain_no_gc'])} | |"
     )
     bytes_ratio = f"1/{mg['bytes'] / us['bytes']:.1f}" if us["bytes"] and mg["bytes"] else "n/a"
     print(
