@@ -107,8 +107,11 @@ class Module:
         leaves every parameter unchanged.
         """
         path = pathlib.Path(path)
-        text = path.read_text(encoding="utf-8")
         where = f"load {str(path)!r}"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise ValueError(f"{where}: not a UTF-8 text file: {error}") from None
         try:
             document = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
         except json.JSONDecodeError as error:

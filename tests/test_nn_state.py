@@ -267,6 +267,16 @@ def test_load_rejects_a_bad_file_and_changes_nothing(tmp_path, text, message):
     assert _snapshot(model) == before
 
 
+def test_load_rejects_a_binary_file(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    model = Neuron(1, seed=0)
+    before = _snapshot(model)
+    with pytest.raises(ValueError, match=r"model\.json': not a UTF-8 text file"):
+        model.load(path)
+    assert _snapshot(model) == before
+
+
 def test_load_of_another_architecture_says_what_the_file_holds(tmp_path):
     path = MLP(2, [3, 1], seed=0).save(tmp_path / "small.json")
     model = Layer(2, 3, seed=0)
