@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nn import MLP, Layer, Neuron
 from nn import module as module_file
@@ -285,3 +288,28 @@ def test_load_of_another_architecture_says_what_the_file_holds(tmp_path):
         model.load(path)
     assert "missing keys 'neurons.0.w.0'" in str(caught.value)
     assert _snapshot(model) == before
+
+
+@settings(deadline=None, max_examples=20)
+@given(
+    widths=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    seed=st.integers(0, 2**32),
+    drop=st.integers(0, 1000),
+)
+def test_round_trips_and_strictness_for_any_shape(tmp_path_factory, widths, seed, drop):
+    path = tmp_path_factory.mktemp("state") / "model.json"
+    model = MLP(2, widths, seed=seed)
+    model.save(path)
+    restored = MLP(2, widths, seed=seed + 1)
+    restored.load(path)
+    assert restored.state_dict() == model.state_dict()
+
+    # dropping any one name is caught by name, and nothing changes
+    state = model.state_dict()
+    names = list(state)
+    dropped = names[drop % len(names)]
+    del state[dropped]
+    before = _snapshot(restored)
+    with pytest.raises(ValueError, match=f"missing key '{re.escape(dropped)}'"):
+        restored.load_state_dict(state)
+    assert _snapshot(restored) == before
