@@ -113,7 +113,7 @@ def test_linear_regression_writes_the_graph_svg_by_default(default_run):
     text = svg.read_text()
     assert "<svg" in text
     for label in ("loss", "prediction", "w.0", "b", "x", "y"):
-        assert label in text
+        assert re.search(rf">{re.escape(label)}</text>", text), label
 
 
 @pytest.mark.skipif(not HAS_MATPLOTLIB, reason="matplotlib (the demos extra) is not installed")
