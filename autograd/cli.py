@@ -387,7 +387,10 @@ def _number(node: ast.Constant, expression: str) -> float:
     value = node.value
     text = _shown(_source(node, expression))
     if type(value) is bool or not isinstance(value, int | float):
-        raise CliError(f"{text} is not a number: only numbers and variable names are allowed")
+        shown = _source(node, expression)
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
+        raise CliError(f"{shown} is not a number: only numbers and variable names are allowed")
     try:
         number = float(value)
     except OverflowError:
