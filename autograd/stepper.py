@@ -92,20 +92,20 @@ def _steps(
             if type(item.input) is not Constant:
                 changes.append(_change(position[item.input], before, after))
             lines.append(
-                f"{_name(item.input, position)}: upstream {_number(step.upstream)} \u00d7 "
+                f"{_name(item.input)}: upstream {_number(step.upstream)} \u00d7 "
                 f"local {_number(item.local)} = {_number(item.contribution)}; "
                 f"its grad {_number(before)} + {_number(item.contribution)} = {_number(after)}"
             )
         for changed in (node, *node.inputs):
             if len(format_number(shown[changed])) > len(format_number(widest[changed])):
                 widest[changed] = shown[changed]
+        at = f"{node.label} (op {node.op})" if node.label else _name(node)
         steps.append(
             {
                 "node": index,
                 "heading": (
-                    f"Step {number} of {len(backward_steps)}, the chain rule at "
-                    f"{_name(node, position)} (op {node.op}): upstream = d root / d node = "
-                    f"{_number(step.upstream)}"
+                    f"Step {number} of {len(backward_steps)}, the chain rule at {at}: "
+                    f"upstream = d root / d node = {_number(step.upstream)}"
                 ),
                 "lines": lines,
                 "inputs": sorted({position[item] for item in node.inputs}),
@@ -121,12 +121,15 @@ def _change(index: int, before: float, after: float) -> list[Any]:
     return [index, format_number(before), repr(before), format_number(after), repr(after)]
 
 
-def _name(node: Value, position: dict[Value, int]) -> str:
+def _name(node: Value) -> str:
+    """How the explanation names a node so that it can be found in the picture."""
     if node.label:
         return node.label
     if type(node) is Constant:
-        return format_number(node.data)
-    return f"n{position[node]}"
+        return f"the constant {format_number(node.data)}"
+    if node.is_leaf:
+        return f"the leaf (data {format_number(node.data)})"
+    return f"the {node.op} node (data {format_number(node.data)})"
 
 
 def _number(number: float) -> str:

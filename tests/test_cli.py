@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import math
+import re
+import shlex
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -352,3 +355,41 @@ def test_fuzz_valid_expressions_match_the_engine(expression, v_value, w_value):
         for name, leaf in leaves.items():
             want = {"v": v, "w": w}[name].grad
             assert leaf.grad == want or (math.isnan(leaf.grad) and math.isnan(want))
+
+
+# ---- the examples in docs/visualizing.md print what the doc shows ----
+
+VISUALIZING = Path(__file__).resolve().parent.parent / "docs" / "visualizing.md"
+
+
+def doc_examples() -> list[tuple[str, list[str]]]:
+    """Each ``$ python -m autograd ...`` line of the doc's console blocks, with its output."""
+    text = VISUALIZING.read_text(encoding="utf-8")
+    examples: list[tuple[str, list[str]]] = []
+    for block in re.findall(r"^```console\n(.*?)^```$", text, flags=re.S | re.M):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                examples.append((line.removeprefix("$ "), []))
+            elif examples:
+                examples[-1][1].append(line)
+    return [example for example in examples if example[0].startswith("python -m autograd ")]
+
+
+def test_the_doc_has_examples():
+    assert len(doc_examples()) >= 4
+
+
+@pytest.mark.parametrize(("command", "expected"), doc_examples())
+def test_doc_example_prints_what_the_doc_shows(command, expected, tmp_path):
+    argv = shlex.split(command)
+    assert argv[:3] == ["python", "-m", "autograd"]
+    completed = subprocess.run(
+        [sys.executable, *argv[1:]],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert completed.stdout.splitlines() == expected
+    assert completed.returncode == (2 if expected[0].startswith("python -m autograd: error") else 0)

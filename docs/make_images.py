@@ -1,0 +1,106 @@
+"""Make the pictures of docs/visualizing.md: python docs/make_images.py [--out DIR].
+
+Every picture is drawn by the code it illustrates; the library's pictures go
+through the WebAssembly Graphviz, so they do not depend on which Graphviz the
+machine has (the command line's picture uses whichever one it finds).
+The stepper screenshot needs Chromium and Playwright; without them it is
+skipped with a message and the other pictures are still made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from autograd import Value, save_html
+from autograd.render import dot_source, svg_from_dot, write_text_atomically
+
+HERE = Path(__file__).resolve().parent
+CLI_EXAMPLE = ["tanh(w*x + b)", "w=-0.7", "x=1.5", "b=0.4"]
+
+
+def neuron() -> Value:
+    """One tanh neuron with two inputs, after backward: the picture at the top of the doc."""
+    x1 = Value(2.0, label="x1")
+    x2 = Value(0.0, label="x2")
+    w1 = Value(-3.0, label="w1")
+    w2 = Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    out = n.tanh()
+    out.label = "out"
+    out.backward()
+    return out
+
+
+def make_svgs(out: Path) -> list[Path]:
+    written = []
+    root = neuron()
+    written.append(write_text_atomically(out / "neuron.svg", _svg(root)))
+    x = Value(3.0, label="x")
+    y = x * x + 2 * x
+    y.label = "y"
+    y.backward()
+    written.append(write_text_atomically(out / "square.svg", _svg(y)))
+    # the command line's own drawing, made by the command line
+    cli_svg = out / "cli-graph.svg"
+    subprocess.run(
+        [sys.executable, "-m", "autograd", *CLI_EXAMPLE, "--svg", str(cli_svg)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    written.append(cli_svg)
+    written.append(save_html(neuron(), out / "neuron-steps.html", title="out = tanh(n)"))
+    return written
+
+
+def _svg(root: Value) -> str:
+    return svg_from_dot(dot_source(root), backend="wasm")
+
+
+def make_stepper_screenshot(out: Path, page_path: Path) -> Path | None:
+    """A PNG of the stepper three steps in, or None (with a message) without a browser."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("skipped stepper.png: Playwright for Python is not installed", file=sys.stderr)
+        return None
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        print("skipped stepper.png: no chromium on PATH", file=sys.stderr)
+        return None
+    target = out / "stepper.png"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+        )
+        page = browser.new_page(viewport={"width": 1000, "height": 480})
+        page.goto(page_path.resolve().as_uri())
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        page.screenshot(path=str(target), full_page=True)
+        browser.close()
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE / "images", help="output folder")
+    arguments = parser.parse_args()
+    arguments.out.mkdir(parents=True, exist_ok=True)
+    written = make_svgs(arguments.out)
+    screenshot = make_stepper_screenshot(arguments.out, arguments.out / "neuron-steps.html")
+    if screenshot is not None:
+        written.append(screenshot)
+    for path in written:
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
