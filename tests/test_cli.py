@@ -393,3 +393,21 @@ def test_doc_example_prints_what_the_doc_shows(command, expected, tmp_path):
     )
     assert completed.stdout.splitlines() == expected
     assert completed.returncode == (2 if expected[0].startswith("python -m autograd: error") else 0)
+
+
+ARGUMENT = st.sampled_from(
+    ["--steps", "--svg", "--html", "--", "-h", "x=1", "y=2", "x", "x*y", "=", ""]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(argv=st.lists(ARGUMENT | st.text(max_size=12), max_size=5))
+def test_fuzz_command_lines_exit_0_or_2_with_at_most_one_error_line(argv, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fuzz")
+    argv = [str(folder / "out") if word in ("--svg", "--html") else word for word in argv]
+    status, out, err = run(*argv)
+    assert status in (0, 2)
+    if status == 2:
+        assert out == "" and err.count("\n") == 1 and err.startswith("python -m autograd: error: ")
+    else:
+        assert err == ""

