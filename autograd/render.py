@@ -164,6 +164,8 @@ def _value_attributes(node: Value, name: str, is_root: bool, show_grad: bool) ->
 
 def format_number(number: float) -> str:
     """How the drawing shows a number: 4 significant digits (``-0.07065``, ``6``, ``1e+20``)."""
+    if number == 0.0:
+        return "0"  # -0.0 too: a sign on zero only confuses a picture
     return f"{number:.4g}"
 
 

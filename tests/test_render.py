@@ -341,3 +341,15 @@ def test_exports():
         assert name in autograd.__all__
         assert callable(getattr(autograd, name))
     assert issubclass(render.Digraph, graphviz.Digraph)
+
+
+def test_numbers_are_shown_to_4_significant_digits():
+    from autograd.render import format_number
+
+    assert [format_number(number) for number in (6.0, -0.0706512, 1e20, -0.0, float("nan"))] == [
+        "6",
+        "-0.07065",
+        "1e+20",
+        "0",
+        "nan",
+    ]
