@@ -237,11 +237,18 @@ class Value:
         # d(cos a)/da = -sin a
         return _record("cos", math.cos(a), self, -math.sin(a))
 
-    def _repr_svg_(self) -> str:
-        """Jupyter shows a Value as the SVG of its graph (no system Graphviz needed)."""
-        from autograd.render import to_svg
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a Value as the SVG of its graph (no system Graphviz needed).
 
-        return to_svg(self)
+        A graph past the rendering limit shows as its text repr instead: a
+        training loss displayed at a prompt should not print a traceback.
+        """
+        from autograd.render import GraphTooLargeError, to_svg
+
+        try:
+            return to_svg(self)
+        except GraphTooLargeError:
+            return None
 
     # ---- the backward pass lives in autograd.backprop; these are its entry points ----
 

@@ -194,3 +194,16 @@ def test_a_graph_frees_without_the_cycle_collector() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_jupyter_shows_a_small_graph_as_svg_and_a_huge_one_as_text() -> None:
+    from autograd import render
+
+    x = Value(1.0, label="x")
+    small = (x * 2.0).tanh()
+    assert small._repr_svg_().lstrip().startswith(("<?xml", "<svg"))
+    huge = x
+    for _ in range(render.MAX_NODES):
+        huge = huge + 1.0
+    assert huge._repr_svg_() is None  # IPython then falls back to the text repr
+    assert repr(huge).startswith("Value(data=")
