@@ -73,3 +73,15 @@ def test_import_autograd_stays_light() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_ci_runs_the_readme_test_command_word_for_word() -> None:
+    readme = (ROOT / "README.md").read_text()
+    commands = [line for line in readme.splitlines() if line.startswith("python3 -m venv .venv")]
+    assert len(commands) == 2, commands
+    demo_command, test_command = commands
+    assert demo_command.endswith("demos/linear_regression.py")
+    assert test_command.endswith("-m pytest")
+    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert test_command in ci_lines
+    assert ci_lines[-1] == test_command  # the last step, so its exit status is CI's
