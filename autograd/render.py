@@ -394,30 +394,6 @@ def save_svg(
     root: Value, path: str | os.PathLike[str], *, backend: Backend = "auto", **draw_kwargs: Any
 ) -> Path:
     """Write ``to_svg(root, **draw_kwargs)`` to ``path`` (atomically) and return the path."""
+    from autograd.files import write_text_atomically
+
     return write_text_atomically(path, to_svg(root, backend=backend, **draw_kwargs))
-
-
-def write_text_atomically(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename it.
-
-    A crash mid-write leaves the old file (or none), never a truncated one.
-    """
-    import tempfile
-    from pathlib import Path
-
-    target = Path(path)
-    directory = target.parent
-    if not directory.is_dir():
-        raise FileNotFoundError(f"cannot write {target}: folder {directory} does not exist")
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a drawing is not a secret
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target

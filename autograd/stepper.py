@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from autograd.backprop import BackwardStep
+from autograd.files import write_text_atomically
 from autograd.graph import topological_order
 from autograd.render import (
     MAX_NODES,
     dot_source,
     format_number,
     svg_from_dot,
-    write_text_atomically,
 )
 from autograd.value import Constant, Value
 

@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 
 from autograd import Value, save_html
-from autograd.render import dot_source, svg_from_dot, write_text_atomically
+from autograd.files import write_text_atomically
+from autograd.render import dot_source, svg_from_dot
 
 HERE = Path(__file__).resolve().parent
 CLI_EXAMPLE = ["tanh(w*x + b)", "w=-0.7", "x=1.5", "b=0.4"]

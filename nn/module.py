@@ -7,10 +7,10 @@ import math
 import numbers
 import os
 import pathlib
-import secrets
 from collections.abc import Mapping
 
 from autograd import Value
+from autograd.files import atomic_write
 
 # The "format" field of a saved file, so load() can tell our files from other JSON.
 FILE_FORMAT = "scalar-autograd state_dict"
@@ -96,7 +96,9 @@ class Module:
             "module": repr(self),
             "state_dict": state,
         }
-        _write_atomically(path, document)
+        with atomic_write(path) as file:
+            json.dump(document, file, indent=1, allow_nan=False)
+            file.write("\n")
         return path
 
     def load(self, path: str | os.PathLike[str]) -> None:
@@ -219,34 +221,3 @@ def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]
             raise _DuplicateKeyError(f"the key {key!r} appears more than once")
         result[key] = value
     return result
-
-
-def _write_atomically(path: pathlib.Path, document: object) -> None:
-    """Write ``document`` as JSON to a temporary file beside ``path``, then rename it onto it."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        # "x": create a new file (never clobber one); it gets the usual umask permissions
-        with open(temporary, "x", encoding="utf-8") as file:
-            json.dump(document, file, indent=1, allow_nan=False)
-            file.write("\n")
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _sync_directory(path.parent)
-
-
-def _sync_directory(directory: pathlib.Path) -> None:
-    """Flush the rename itself to disk, where the platform allows opening a directory."""
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
