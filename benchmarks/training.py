@@ -86,31 +86,27 @@ def micrograd_mlp_step(inputs: list[list[float]], targets: list[float]) -> Calla
     # the same starting point as ours (micrograd orders parameters w..., b per neuron too)
     for param, start in zip(params, ours.parameters(), strict=True):
         param.data = start.data
+    scale = 1.0 / len(inputs)
 
     def step() -> float:
-        return micrograd_sgd_step(model, params, inputs, targets, MLP_LR)
+        # forward: the same MSE as nn.mse_loss, written with micrograd's ops
+        preds = [model(x) for x in inputs]
+        total = None
+        for pred, target in zip(preds, targets, strict=True):
+            diff = pred - target
+            square = diff * diff
+            total = square if total is None else total + square
+        loss = total * scale
+        # zero_grad
+        model.zero_grad()
+        # backward
+        loss.backward()
+        # update
+        for param in params:
+            param.data -= MLP_LR * param.grad
+        return loss.data
 
     return step
-
-
-def micrograd_sgd_step(model, params: list, inputs: list, targets: list[float], lr: float) -> float:
-    """One full-batch step in micrograd, with the MSE written as nn.mse_loss computes it."""
-    # forward
-    preds = [model(x) for x in inputs]
-    total = None
-    for pred, target in zip(preds, targets, strict=True):
-        diff = pred - target
-        square = diff * diff
-        total = square if total is None else total + square
-    loss = total * (1.0 / len(inputs))
-    # zero_grad
-    model.zero_grad()
-    # backward
-    loss.backward()
-    # update
-    for param in params:
-        param.data -= lr * param.grad
-    return loss.data
 
 
 # ---- (b) the whole default linear-regression demo ----
@@ -159,6 +155,7 @@ def micrograd_demo_run(demo, wrap_data: bool = True) -> Callable[[], tuple[float
     targets = y.tolist()
     start = Neuron(1, activation=None, seed=demo.DEFAULT_SEED)  # the demo's starting point
     lr = demo.DEFAULT_LR
+    scale = 1.0 / len(targets)
 
     def run() -> tuple[float, float]:
         model = MicrogradNeuron(1, nonlin=False)
@@ -170,7 +167,21 @@ def micrograd_demo_run(demo, wrap_data: bool = True) -> Callable[[], tuple[float
         else:
             inputs = [[x_i] for x_i in x.tolist()]
         for _step in range(demo.DEFAULT_STEPS):
-            micrograd_sgd_step(model, params, inputs, targets, lr)
+            # forward
+            preds = [model(sample) for sample in inputs]
+            total = None
+            for pred, target in zip(preds, targets, strict=True):
+                diff = pred - target
+                square = diff * diff
+                total = square if total is None else total + square
+            loss = total * scale
+            # zero_grad
+            model.zero_grad()
+            # backward
+            loss.backward()
+            # update
+            for param in params:
+                param.data -= lr * param.grad
         return model.w[0].data, model.b.data
 
     return run
