@@ -166,6 +166,9 @@ def micrograd_demo_run(demo, wrap_data: bool = True) -> Callable[[], tuple[float
             inputs = [[MicrogradValue(x_i)] for x_i in x.tolist()]
         else:
             inputs = [[x_i] for x_i in x.tolist()]
+        # Written out like train() in the demo, not shared with the MLP step: the previous
+        # step's graph stays alive while the next is built, and micrograd's collector cost
+        # depends on that (a per-step function frees it sooner: 3.4x instead of 4.4x).
         for _step in range(demo.DEFAULT_STEPS):
             # forward
             preds = [model(sample) for sample in inputs]
