@@ -5,6 +5,7 @@ from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.graph import topological_order
 from autograd.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from autograd.render import draw_dot, save_svg, to_svg  # graphviz itself is imported lazily
+from autograd.rules import LocalRule, local_rules
 from autograd.stepper import save_html
 from autograd.value import Constant, Value
 
@@ -15,6 +16,7 @@ __all__ = [
     "Constant",
     "Contribution",
     "GradcheckError",
+    "LocalRule",
     "Value",
     "__version__",
     "detect_anomaly",
@@ -23,6 +25,7 @@ __all__ = [
     "gradcheck",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "local_rules",
     "no_grad",
     "save_html",
     "save_svg",

@@ -242,7 +242,7 @@ class TestBackwardSteps:
         out = a * 3.0
         out.label = "out"
         (step,) = list(out.backward_steps())
-        assert str(step) == "out = * (data=6) upstream=1 -> a: 1 x 3 = 3; 3: 1 x 2 = 2"
+        assert str(step) == "out = * (data=6) upstream=1 -> a: 1 x 3 = 3; 3: 1 x 0 = 0"
 
     def test_a_leaf_has_no_steps_but_gets_its_grad(self) -> None:
         x = Value(1.0)
