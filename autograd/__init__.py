@@ -3,6 +3,7 @@
 from autograd.backprop import BackwardStep, Contribution
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.graph import topological_order
+from autograd.higher import grad, hessian, hvp, jvp
 from autograd.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from autograd.render import draw_dot, save_svg, to_svg  # graphviz itself is imported lazily
 from autograd.rules import LocalRule, local_rules
@@ -22,9 +23,13 @@ __all__ = [
     "detect_anomaly",
     "draw_dot",
     "enable_grad",
+    "grad",
     "gradcheck",
+    "hessian",
+    "hvp",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "jvp",
     "local_rules",
     "no_grad",
     "save_html",

@@ -293,8 +293,12 @@ class Value:
 
     # ---- the backward pass lives in autograd.backprop; these are its entry points ----
 
-    def backward(self, grad: Number = 1.0) -> None:
+    def backward(self, grad: Number | Value = 1.0, create_graph: bool = False) -> None:
         """Add ``grad * d self / d node`` to ``node.grad`` for every node reachable from self.
+
+        With ``create_graph=True`` the gradients added are Values with a graph
+        of their own (``.grad`` becomes a Value), which can be differentiated
+        again, as in PyTorch. Constants are not differentiated (see Constant).
 
         >>> from autograd import Value
         >>> x = Value(3.0)
@@ -303,6 +307,12 @@ class Value:
         >>> x.grad
         6.0
         """
+        if create_graph:
+            from autograd.higher import backward_with_graph
+
+            seed = grad if isinstance(grad, Value) else _to_float(grad, "backward(grad=...)")
+            backward_with_graph(self, seed)
+            return
         from autograd.backprop import backward
 
         backward(self, _to_float(grad, "backward(grad=...)"))
