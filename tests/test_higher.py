@@ -65,8 +65,9 @@ def test_random_programs_to_third_order_match_sympy(data: st.DataObject, program
 
 
 def torch_derivative(program: Program, point: list[float], wrt: tuple[int, ...]) -> float:
-    import torch
     from types import SimpleNamespace
+
+    import torch
 
     namespace = SimpleNamespace(
         exp=torch.exp, log=torch.log, tanh=torch.tanh, relu=torch.relu, sigmoid=torch.sigmoid,
@@ -119,7 +120,7 @@ def test_random_programs_to_third_order_match_torch(data: st.DataObject, program
 def test_the_issue_example() -> None:
     x, y = Value(1.5, label="x"), Value(-0.5, label="y")
     f = (x * y).tanh() + x**3
-    (dx, dy) = grad(f, [x, y], create_graph=True)
+    (dx, _) = grad(f, [x, y], create_graph=True)
     assert isinstance(dx, Value) and not dx.is_leaf
     t = math.tanh(-0.75)
     assert dx.data == pytest.approx(y.data * (1 - t * t) + 3 * 1.5**2, rel=1e-15)
@@ -228,7 +229,8 @@ def test_hvp_matches_torch_and_the_hessian() -> None:
     assert value == pytest.approx(their_value.item(), rel=1e-15)
     assert product == pytest.approx([t.item() for t in their_product], rel=1e-12)
     matrix = hessian(f, point)
-    assert product == pytest.approx([sum(h * d for h, d in zip(row, v)) for row in matrix])
+    expected = [sum(h * d for h, d in zip(row, v, strict=True)) for row in matrix]
+    assert product == pytest.approx(expected)
 
 
 @SETTINGS

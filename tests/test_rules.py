@@ -99,7 +99,7 @@ IN_DOMAIN = [
 
 
 @pytest.mark.parametrize(("base", "power"), IN_DOMAIN)
-def test_power_of_a_number_rule_holds_for_negative_and_zero_bases(base: float, power: float) -> None:
+def test_power_rule_holds_for_negative_and_zero_bases(base: float, power: float) -> None:
     node = Value(base) ** power
     (rule_a, rule_b) = local_rules(node)
     assert rule_a.local == node.local_grads[0]
