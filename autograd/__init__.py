@@ -1,6 +1,7 @@
 """scalar-autograd: a small scalar autograd engine to learn backpropagation with."""
 
 from autograd.backprop import BackwardStep, Contribution
+from autograd.compiled import CompiledMismatchError, Program, TraceError, compile_graph
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.graph import topological_order
 from autograd.higher import grad, hessian, hvp, jvp
@@ -14,12 +15,16 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BackwardStep",
+    "CompiledMismatchError",
     "Constant",
     "Contribution",
     "GradcheckError",
     "LocalRule",
+    "Program",
+    "TraceError",
     "Value",
     "__version__",
+    "compile_graph",
     "detect_anomaly",
     "draw_dot",
     "enable_grad",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from collections.abc import Callable, Iterator
 from types import CodeType
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, Union
@@ -19,6 +20,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _INF = math.inf
 _new_node = object.__new__
+
+# Set while compile_graph traces a function in this thread: a truth test or a
+# comparison on a Value then means the graph depends on the data.
+_trace_state = threading.local()
+_trace_state.active = False
 
 
 class Derivative(NamedTuple):
@@ -133,6 +139,35 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
+
+    def __bool__(self) -> bool:
+        if getattr(_trace_state, "active", False):
+            from autograd.compiled import data_dependent_branch
+
+            raise data_dependent_branch("a truth test (if, while, and, or, not)")
+        return True
+
+    def _compare(self, other: object, symbol: str) -> bool:
+        if getattr(_trace_state, "active", False):
+            from autograd.compiled import data_dependent_branch
+
+            raise data_dependent_branch(f"a comparison ({symbol})")
+        raise TypeError(
+            f"comparison {symbol} is not defined on Values (they compare by identity); "
+            f"compare their .data: {self!r} {symbol} {other!r:.60}"
+        )
+
+    def __lt__(self, other: object) -> bool:
+        return self._compare(other, "<")
+
+    def __le__(self, other: object) -> bool:
+        return self._compare(other, "<=")
+
+    def __gt__(self, other: object) -> bool:
+        return self._compare(other, ">")
+
+    def __ge__(self, other: object) -> bool:
+        return self._compare(other, ">=")
 
     # ---- operations: each computes its result and its local derivatives together ----
     # A number operand (the 2 in 2 * x) becomes a Constant leaf, which is never
