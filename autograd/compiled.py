@@ -22,7 +22,7 @@ ops declare (``autograd.value.DERIVATIVES``), so both engines use one rule.
     adjoints (d t2 / d ...):
       g2 = 1
       g1 = g2 * (2.0*t1**(2.0 - 1))
-      g0 = g1 * (1)
+      g0 = g1
       gp0 = g0 * (x)
     >>> loss, grads = program.run(np.array([1.0, 2.0]), np.array([3.0, 3.0]))
     >>> loss.tolist(), grads["w"].tolist()
@@ -221,8 +221,15 @@ class Program:
                 if op == "**" and _is_number(operands[1]) and float(operands[1]) == 0.0:
                     continue  # a ** 0 is the constant 1
                 local = _substitute(formula, names)
+                upstream = _adjoint(target)
+                if local == "1":
+                    contribution = upstream  # add and subtract pass the gradient on as is
+                elif local == "-1":
+                    contribution = f"-{upstream}"
+                else:
+                    contribution = f"{upstream} * ({local})"
                 symbol = "+=" if operand in assigned else "="
-                lines.append(f"{_adjoint(operand)} {symbol} {_adjoint(target)} * ({local})")
+                lines.append(f"{_adjoint(operand)} {symbol} {contribution}")
                 assigned.add(operand)
         self._assigned = assigned
         return lines
@@ -374,6 +381,10 @@ def _substitute(formula: str, names: dict[str, str]) -> str:
 
 
 def _as_code(line: str) -> str:
+    # g += ... would change in place an array that another adjoint may share (g0 = g1)
+    target, symbol, expression = line.split(" ", 2)
+    if symbol == "+=":
+        line = f"{target} = {target} + {expression}"
     line = re.sub(r"\bstep\(", "_step(", line)
     return re.sub(r"\b(exp|log|sin|cos|sign)\(", r"np.\1(", line)
 
