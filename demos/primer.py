@@ -235,14 +235,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def report(rows: Sequence[Row], seed: int, alpha: float, iterations: int) -> str:
+    """What the demo prints: the data, the settings, and the table."""
+    data = (
+        f"data: the primer's, {PRIMER_SAMPLES} points, X = np.linspace(-1, 1, {PRIMER_SAMPLES}), "
+        f"y = 2X + 1 + 0.1 * np.random.randn (seed {seed})"
+    )
+    settings = f"alpha = {alpha:g}, {iterations} iterations"
+    return f"{data}\n{settings}\n\n{table(rows)}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    print(
-        f"data: the primer's, {PRIMER_SAMPLES} points, X = np.linspace(-1, 1, {PRIMER_SAMPLES}), "
-        f"y = 2X + 1 + 0.1 * np.random.randn (seed {args.seed})"
-    )
-    print(f"alpha = {args.alpha:g}, {args.iterations} iterations\n")
-    print(table(compare(args.seed, args.alpha, args.iterations)))
+    rows = compare(args.seed, args.alpha, args.iterations)
+    print(report(rows, args.seed, args.alpha, args.iterations))
     return 0
 
 

@@ -21,7 +21,8 @@ from autograd.render import dot_source, svg_from_dot
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the demos, when run as a script from anywhere
 
-from demos.primer import primer_data  # noqa: E402 (needs the line above)
+from demos.moons import make_moons  # noqa: E402 (needs the line above)
+from demos.primer import primer_data  # noqa: E402
 from nn import MLP  # noqa: E402
 
 
@@ -69,6 +70,17 @@ def mlp() -> Value:
     return out
 
 
+def moons() -> Value:
+    """Section 8: the squared error of the first moons point through MLP(2, [4, 1], seed=0)."""
+    points, labels = make_moons(40, noise=0.1, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    point = [Value(float(points[0, 0]), label="x1"), Value(float(points[0, 1]), label="x2")]
+    output = _label(model(point), "output")
+    loss = _label((output - float(labels[0])) ** 2, "loss")
+    loss.backward()
+    return loss
+
+
 def line() -> Value:
     """Section 7: the primer's line on its first sample, at its starting point, squared error."""
     X, y, theta_0, theta_1 = primer_data(seed=0)  # noqa: N806 (the primer's names)
@@ -85,7 +97,7 @@ def halve_or_square(x: Value, steps: int) -> Value:
     """Section 9: ordinary Python control flow decides which graph gets built."""
     y = x
     for _step in range(steps):
-        if y.data > 1.0:
+        if y.data > 1.0:  # noqa: SIM108 (the guide's if/else, as written there)
             y = y * 0.5
         else:
             y = y * y + 1.0
@@ -115,6 +127,7 @@ EXAMPLES: dict[str, tuple[Callable[[], Value], str]] = {
     "guide-shared": (shared, "one w, two samples"),
     "guide-mlp": (mlp, "MLP(2, [3, 1]) on one point"),
     "guide-line": (line, "the primer's line, one sample"),
+    "guide-moons": (moons, "MLP(2, [4, 1]) on one moons point"),
     "guide-define-by-run": (define_by_run, "halve_or_square(x, 3)"),
     "guide-detached": (detached, "x * x.data"),
 }
