@@ -1,6 +1,8 @@
 """The primer's linear regression: its loop as written, fixed, and on this engine, side by side.
 
-    python demos/primer.py [--alpha A] [--iterations N] [--seed S]
+    python demos/primer.py [--lr ALPHA] [--steps N] [--seed S]
+
+(--alpha and --iterations, the primer's names, work too.)
 
 The primer this project teaches (section 4, "具体代码实例") fits y = 2x + 1 + noise
 with gradient descent written in NumPy. Its loop updates the parameters with
@@ -215,13 +217,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "and with this engine, on the primer's data, and compare them with least squares."
     )
     parser.add_argument(
+        "--lr",
         "--alpha",
+        dest="alpha",
+        metavar="ALPHA",
         type=positive_float,
         default=PRIMER_ALPHA,
-        help=f"the primer's learning rate alpha (default {PRIMER_ALPHA})",
+        help=f"the primer's learning rate alpha (default {PRIMER_ALPHA}, as in the primer)",
     )
     parser.add_argument(
+        "--steps",
         "--iterations",
+        dest="iterations",
+        metavar="N",
         type=positive_int,
         default=PRIMER_ITERATIONS,
         help=f"gradient-descent steps (default {PRIMER_ITERATIONS}, as in the primer)",

@@ -98,6 +98,19 @@ def test_the_demo_runs_the_quoted_loop_line_for_line():
         assert f"\n{line}\n" in quoted, f"the guide's primer loop lacks {line!r}"
 
 
+def test_the_fix_the_guide_shows_is_the_demos_fixed_loop():
+    shown = guide_block("    theta_0 = theta_0 - alpha * np.sum(gradients)", "text")
+    source = inspect.getsource(primer.fixed_loop)
+    lines = shown.splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        assert f"\n    {line}\n" in source, f"fixed_loop lacks {line.strip()!r}"
+    # the rest of the loop is the primer's, unchanged
+    quoted = quoted_program()
+    for line in source[source.index("        y_pred") :].splitlines()[:2]:
+        assert f"\n{line[4:]}\n" in quoted
+
+
 def test_the_quoted_program_gives_the_demo_numbers(start, as_written):
     namespace, _printed = run_quoted_program()
     X, y, _theta_0, _theta_1 = start  # noqa: N806
@@ -174,7 +187,6 @@ def test_each_copy_creeps_by_alpha_over_n_times_its_error(start, as_written):
     assert f"every error is still between {100 * kept.min():.0f}% and {100 * kept.max():.0f}%" in (
         text
     )
-    assert f"n = {n} times further per step" in text
     assert "each copy moves by alpha/n times its own sample's error per step" in text
 
 
@@ -256,16 +268,16 @@ def run_demo(*args):
 def test_help_lists_the_options():
     completed = run_demo("--help")
     assert completed.returncode == 0
-    for option in ("--alpha", "--iterations", "--seed"):
+    for option in ("--lr ALPHA, --alpha ALPHA", "--steps N, --iterations N", "--seed"):
         assert option in completed.stdout
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--alpha", "0"], "argument --alpha: must be a finite number > 0, got 0"),
-        (["--alpha", "fast"], "argument --alpha: expected a number, got 'fast'"),
-        (["--iterations", "0"], "argument --iterations: must be >= 1, got 0"),
+        (["--lr", "0"], "argument --lr/--alpha: must be a finite number > 0, got 0"),
+        (["--alpha", "fast"], "argument --lr/--alpha: expected a number, got 'fast'"),
+        (["--steps", "0"], "argument --steps/--iterations: must be >= 1, got 0"),
         (["--seed", "x"], "argument --seed: invalid int value: 'x'"),
     ],
 )
@@ -277,6 +289,7 @@ def test_bad_options_say_what_is_wrong(args, message):
 
 def test_other_settings_print_their_own_table():
     completed = run_demo("--alpha", "0.5", "--iterations", "5", "--seed", "1")
+    assert completed.stdout == run_demo("--lr", "0.5", "--steps", "5", "--seed", "1").stdout
     assert completed.returncode == 0, completed.stderr
     assert "alpha = 0.5, 5 iterations" in completed.stdout
     assert "(seed 1)" in completed.stdout
