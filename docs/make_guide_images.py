@@ -133,12 +133,17 @@ EXAMPLES: dict[str, tuple[Callable[[], Value], str]] = {
 }
 
 
+def svg(name: str) -> str:
+    """The picture of the example called ``name``, drawn by the WebAssembly Graphviz."""
+    example, _title = EXAMPLES[name]
+    return svg_from_dot(dot_source(example()), backend="wasm")
+
+
 def make(out: Path) -> list[Path]:
     """Write NAME.svg and NAME.html for every example; return the paths written."""
     written = []
     for name, (example, title) in EXAMPLES.items():
-        svg = svg_from_dot(dot_source(example()), backend="wasm")
-        written.append(write_text_atomically(out / f"{name}.svg", svg))
+        written.append(write_text_atomically(out / f"{name}.svg", svg(name)))
         written.append(save_html(example(), out / f"{name}.html", title=title))
     return written
 
