@@ -9,6 +9,7 @@ wording or numbers drift from what the code gives.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import inspect
 import io
 import re
@@ -87,6 +88,18 @@ def run_quoted_program() -> tuple[dict, str]:
 
 
 # ---- the program the guide quotes is the primer's, and the demo runs that loop ----
+
+# SHA-256 of the primer's section-4 code block, the text between its ```python
+# fence and the closing fence (468 characters, UTF-8), taken from the primer
+# the project came from (../shared/seed/000_74175da339858ad7.txt next to the
+# repository). The guide must quote it byte for byte.
+PRIMER_PROGRAM_SHA256 = "1e9c99757ae909f73cca786459299b2a725b0217076f0f6cbad961272cd7841e"
+
+
+def test_the_guide_quotes_the_primers_program_byte_for_byte():
+    quoted = quoted_program()
+    assert len(quoted) == 468
+    assert hashlib.sha256(quoted.encode("utf-8")).hexdigest() == PRIMER_PROGRAM_SHA256
 
 
 def test_the_demo_runs_the_quoted_loop_line_for_line():
