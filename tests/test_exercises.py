@@ -3,12 +3,14 @@ stubs, every one of them, so none is vacuous (each runs in a subprocess, as a le
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -129,3 +131,110 @@ def test_a_bad_selection_is_a_clear_error() -> None:
     )
     assert result.returncode != 0
     assert "EXERCISES_SOLUTIONS must be 0 or 1, got 'yes'" in result.stdout + result.stderr
+
+
+# Classic mistakes, each written into a copy of one reference solution: the named exercise
+# test must catch it. (task file, the solution's line, the mistaken line, the test and its
+# arguments). The tests run in this process, on the mistaken module, so this stays fast.
+MISTAKES = {
+    "mul's local derivatives swapped": (
+        "task_01_ops.py",
+        '(other.data, self.data), "*")',
+        '(self.data, other.data), "*")',
+        ("test_01_ops", "test_binary_op_at_a_fixed_point", {"op": "*"}),
+    ),
+    "tanh's derivative taken from the input, not the output": (
+        "task_01_ops.py",
+        '(1.0 - result * result,), "tanh")',
+        '(1.0 - self.data * self.data,), "tanh")',
+        ("test_01_ops", "test_unary_op_at_a_fixed_point", {"op": "tanh"}),
+    ),
+    "a recursive topological order": (
+        "task_02_topo.py",
+        "    inputs_first.reverse()\n    return inputs_first\n",
+        "    inputs_first.reverse()\n    return inputs_first\n\n\n"
+        "def topological_order(root, seen=None) -> list:\n"
+        "    seen = set() if seen is None else seen\n"
+        "    order = []\n"
+        "    for input_node in root.inputs:\n"
+        "        if input_node not in seen:\n"
+        "            order = topological_order(input_node, seen) + order\n"
+        "    seen.add(root)\n"
+        "    return [root, *order]\n",
+        ("test_02_topo", "test_deep_chain_has_no_recursion_limit", {}),
+    ),
+    "a node listed once per use": (
+        "task_02_topo.py",
+        "        if node in visited:\n            continue\n",
+        "",
+        ("test_02_topo", "test_a_reused_node_is_listed_once", {}),
+    ),
+    "a contribution overwrites instead of adding": (
+        "task_03_backward.py",
+        "upstream_of[input_node] = upstream_of.get(input_node, 0.0) + contribution",
+        "upstream_of[input_node] = contribution",
+        ("test_03_backward", "test_gradients_add_for_a_reused_node", {}),
+    ),
+    "micrograd's upstream read from .grad": (
+        "task_03_backward.py",
+        "        upstream = upstream_of.pop(node, 0.0)\n        node.grad += upstream",
+        "        node.grad += upstream_of.pop(node, 0.0)\n        upstream = node.grad",
+        ("test_03_backward", "test_second_backward_doubles_every_grad", {}),
+    ),
+    "zero_grad forgotten in the training loop": (
+        "task_04_sgd.py",
+        "        zero_grad(params)\n",
+        "",
+        ("test_04_sgd", "test_fit_line_follows_gradient_descent_step_by_step", {"steps": 2}),
+    ),
+    "gradient ascent": (
+        "task_04_sgd.py",
+        "param.data -= lr * param.grad",
+        "param.data += lr * param.grad",
+        ("test_04_sgd", "test_sgd_step_moves_data_against_the_grad", {}),
+    ),
+    "only the intercept's update summed": (
+        "task_05_primer.py",
+        "theta_1 = theta_1 - alpha * np.sum(gradients * X)",
+        "theta_1 = theta_1 - alpha * gradients * X",
+        ("test_05_primer", "test_the_loop_returns_two_numbers", {}),
+    ),
+    "the loss taken as the plain mean squared error": (
+        "task_05_primer.py",
+        "np.sum(residuals**2) / (2 * len(X))",
+        "np.sum(residuals**2) / len(X)",
+        ("test_05_primer", "test_primer_loss_has_the_loops_gradient", {}),
+    ),
+}
+
+
+def mistaken_module(task_file: str, line: str, mistaken: str) -> ModuleType:
+    """The reference solution with ``line`` replaced by ``mistaken``, as a fresh module."""
+    source = (EXERCISES / "solutions" / task_file).read_text(encoding="utf-8")
+    assert source.count(line) == 1, f"{line!r} is not exactly once in solutions/{task_file}"
+    module = ModuleType(f"mistaken_{task_file.removesuffix('.py')}")
+    exec(compile(source.replace(line, mistaken), f"<mistaken {task_file}>", "exec"), vars(module))
+    return module
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_each_classic_mistake_is_caught_by_its_test(
+    mistake: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    task_file, line, mistaken, (test_module_name, test_name, arguments) = MISTAKES[mistake]
+    monkeypatch.syspath_prepend(str(ROOT))
+    test_module = importlib.import_module(f"exercises.{test_module_name}")
+    module = mistaken_module(task_file, line, mistaken)
+    # point the exercise test module at the mistaken code (monkeypatch restores it)
+    monkeypatch.setattr(test_module, "task", module)
+    if hasattr(test_module, "Node"):
+        monkeypatch.setattr(test_module, "Node", module.Node)
+    test = getattr(test_module, test_name)
+    with pytest.raises((AssertionError, RecursionError)):
+        test(**arguments)
+    # and the same test passes on the solution as written
+    solution = mistaken_module(task_file, line, line)
+    monkeypatch.setattr(test_module, "task", solution)
+    if hasattr(test_module, "Node"):
+        monkeypatch.setattr(test_module, "Node", solution.Node)
+    test(**arguments)

@@ -30,7 +30,7 @@ def primer_gradient_descent(
         # one number per parameter: the per-sample terms summed
         theta_0 = theta_0 - alpha * np.sum(gradients)
         theta_1 = theta_1 - alpha * np.sum(gradients * X)
-    return float(theta_0), float(theta_1)
+    return theta_0, theta_1  # NumPy floats: np.sum gives one number each
 
 
 def primer_loss(X: np.ndarray, y: np.ndarray, theta_0: float, theta_1: float) -> float:
