@@ -9,8 +9,8 @@ when the op ran) and a ``grad`` you may add to: autograd's ``Value`` and your
 The chain rule, one node at a time: walk the nodes root first, each before
 its inputs (``topological_order`` from ``autograd``, or yours from task 2).
 When you reach a node, every node that used it has already passed its share
-back, so its gradient for this pass (its *upstream*) is complete. Then, for
-each input of the node::
+back, so its gradient for this pass (its *upstream*) is complete. Add it to
+``node.grad``, then pass it on to each input of the node::
 
     contribution = upstream * local_grad     # the chain rule
     upstream of the input += contribution    # an input used twice gets both shares
