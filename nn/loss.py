@@ -131,6 +131,8 @@ def binary_cross_entropy_with_logits(logit: Operands, target: Operands) -> Value
     finite losses. Its gradient with respect to ``z`` is ``(sigmoid(z) - y) / n``.
     ``logit`` and ``target`` are a Value or number each, or sequences of the
     same length; targets are plain numbers in [0, 1] (soft labels allowed).
+    A NaN or infinite logit raises ValueError naming it (PyTorch would
+    return NaN).
 
     >>> from autograd import Value
     >>> z = Value(0.0)
@@ -169,7 +171,8 @@ def cross_entropy(logits: Sequence[Operand] | Sequence[Sequence[Operand]], targe
     ``log(sum(exp(logits))) - logits[target]``, with the largest logit's value
     subtracted (as a constant) before ``exp``, so logits of +-1000 give exact
     finite results. The gradient with respect to the logits is
-    ``softmax(logits) - one_hot(target)`` (over n for a batch).
+    ``softmax(logits) - one_hot(target)`` (over n for a batch). A NaN or
+    infinite logit raises ValueError naming it.
 
     >>> from autograd import Value
     >>> logits = [Value(1000.0), Value(-1000.0), Value(1000.0)]
@@ -218,6 +221,7 @@ def hinge_loss(output: Operands, target: Operands) -> Value:
     no binary hinge function; this equals
     ``2 * torch.nn.functional.multi_margin_loss`` on the two logits
     ``[0, output]`` with class ``(y + 1) / 2``, value and gradient (tested).
+    A NaN or infinite output raises ValueError naming it.
 
     >>> from autograd import Value
     >>> outputs = [Value(0.5), Value(-3.0)]
@@ -337,14 +341,20 @@ def _is_array_like(item: object) -> bool:
 
 
 def _value_for(where: str, name: str, item: object) -> Value:
+    """The prediction as a Value; a NaN or infinite one is an error here, not a NaN loss later."""
     if isinstance(item, Value):
-        return item
-    try:
-        return Constant(item)  # type: ignore[arg-type]
-    except TypeError:
-        raise TypeError(
-            f"{where}: {name} must be a number or a Value, got {type(item).__name__} {item!r:.60}"
-        ) from None
+        value = item
+    else:
+        try:
+            value = Constant(item)  # type: ignore[arg-type]
+        except TypeError:
+            raise TypeError(
+                f"{where}: {name} must be a number or a Value, "
+                f"got {type(item).__name__} {item!r:.60}"
+            ) from None
+    if not math.isfinite(value.data):
+        raise ValueError(f"{where}: {name} is {value.data!r}; it must be a finite number")
+    return value
 
 
 def _checked_target(where: str, name: str, target: object) -> float:
@@ -388,10 +398,6 @@ def _cross_entropy_term(
             f"{where}: {target_name} must be a class index in range({len(values)}), got {target!r}"
         )
     largest = max(value.data for value in values)
-    if not math.isfinite(largest):
-        raise ValueError(
-            f"{where}: {logits_name} has a largest logit of {largest!r}; logits must be finite"
-        )
     # subtracting the largest logit (a constant: it shifts every logit alike, so the loss and its
     # gradient do not change) keeps every exp in [0, 1]: no overflow at logits of +-1000
     shifted = [value - largest for value in values]

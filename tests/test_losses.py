@@ -374,7 +374,22 @@ def test_single_value_forms():
         (
             lambda: cross_entropy([0.1, math.inf], 0),
             ValueError,
-            r"cross_entropy: logits has a largest logit of inf; logits must be finite",
+            r"cross_entropy: logits\[1\] is inf; it must be a finite number",
+        ),
+        (
+            lambda: cross_entropy([[0.1, 0.2], [math.nan, 0.0]], [0, 0]),
+            ValueError,
+            r"cross_entropy: logits\[1\]\[0\] is nan; it must be a finite number",
+        ),
+        (
+            lambda: binary_cross_entropy_with_logits([0.0, Value(-math.inf)], [1.0, 0.0]),
+            ValueError,
+            r"binary_cross_entropy_with_logits: logit\[1\] is -inf; it must be a finite number",
+        ),
+        (
+            lambda: hinge_loss(math.nan, 1.0),
+            ValueError,
+            r"hinge_loss: output is nan; it must be a finite number",
         ),
     ],
 )
