@@ -8,9 +8,11 @@ import numbers
 import os
 import pathlib
 from collections.abc import Mapping
+from typing import Any
 
 from autograd import Value
 from autograd.files import atomic_write
+from nn import torch_bridge
 
 # The "format" field of a saved file, so load() can tell our files from other JSON.
 FILE_FORMAT = "scalar-autograd state_dict"
@@ -61,6 +63,10 @@ class Module:
         Missing or unexpected names, or a value that is not a finite number,
         raise ValueError naming them, and then no parameter is changed.
 
+        For a Neuron, Layer or MLP, ``state`` may also be a PyTorch state dict
+        (``torch_module.state_dict()``, keys such as ``0.weight`` holding
+        tensors), mapped onto our names as ``to_torch()`` maps them.
+
         >>> from nn import Neuron
         >>> neuron = Neuron(1, activation=None, seed=0)
         >>> neuron.load_state_dict({"w.0": 2.0, "b": 1.0})
@@ -71,9 +77,31 @@ class Module:
         ...
         ValueError: load_state_dict: missing key 'b'
         """
+        layout = self._torch_layout()
+        if layout is not None and torch_bridge.looks_like_torch_state(state):
+            state = torch_bridge.state_from_torch(layout, state)  # type: ignore[arg-type]
         values = _checked_state(self.named_parameters(), state)
         for param, value in values:
             param.data = value
+
+    def to_torch(self) -> Any:
+        """The same model as a float64 ``torch.nn.Sequential``, with copies of the parameters.
+
+        Each of our layers becomes a ``torch.nn.Linear`` followed by its
+        activation module; docs/pytorch.md maps the names. Needs PyTorch
+        (``pip install torch``); without it, an ImportError says so.
+        """
+        layout = self._torch_layout()
+        if layout is None:
+            raise NotImplementedError(
+                f"{type(self).__name__}.to_torch(): only Neuron, Layer and MLP know their "
+                "PyTorch form; build the torch module by hand and copy state_dict() values over"
+            )
+        return torch_bridge.to_torch(self, layout)
+
+    def _torch_layout(self) -> list[torch_bridge.TorchLinear] | None:
+        """Where each layer sits in the PyTorch form; None for a module that has none."""
+        return None
 
     def save(self, path: str | os.PathLike[str]) -> pathlib.Path:
         """Write ``state_dict()`` to ``path`` as JSON, atomically; returns the path.
