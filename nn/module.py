@@ -286,7 +286,7 @@ class _HugeInteger:
         self.digits = digits
 
     def __repr__(self) -> str:
-        return f"{self.digits[:12]}...({len(self.digits):,} characters)"
+        return f"{self.digits[:12]}...({len(self.digits.lstrip('-')):,} digits)"
 
 
 def _parse_json_int(digits: str) -> int | _HugeInteger:
@@ -305,11 +305,12 @@ _SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = 4
 
 
 def _short(value: object) -> str:
-    """A repr of at most about 60 characters, with control characters escaped."""
+    """A repr of at most 80 characters, with control characters escaped."""
     try:
-        return _SHORT.repr(value)
+        shown = _SHORT.repr(value)
     except ValueError:  # an int too long for repr()
         return f"<{type(value).__name__} too long to show>"
+    return shown if len(shown) <= 80 else shown[:77] + "..."
 
 
 def _shown_text(text: object) -> str:
