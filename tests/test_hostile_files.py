@@ -328,20 +328,27 @@ def scenario_stale_temporaries_of_the_target_are_removed(folder: str) -> None:
 
 
 def scenario_a_folder_we_cannot_write_is_named(folder: str) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root may write in any folder")
     locked = Path(folder, "locked")
     locked.mkdir()
     existing = locked / "model.json"
     existing.write_text("keep")
     os.chmod(existing, 0o666)
-    os.chmod(locked, 0o555)
+    if os.geteuid() == 0:  # root ignores permission bits, but not an immutable folder
+        lock = ["chattr", "+i", str(locked)]
+        unlock = ["chattr", "-i", str(locked)]
+        if shutil.which("chattr") is None or subprocess.run(lock, capture_output=True).returncode:
+            pytest.skip("root writes in any folder, and chattr +i does not work here")
+    else:
+        os.chmod(locked, 0o555)
+        unlock = []
     try:
         for path in (locked / "new.json", existing):
             error = _expect_error(PermissionError, path, _save_model)
             assert "locked" in str(error)
         assert existing.read_text() == "keep" and _ls(locked) == {"model.json"}
     finally:
+        if unlock:
+            subprocess.run(unlock, check=True)
         os.chmod(locked, 0o755)
 
 
@@ -602,3 +609,29 @@ def test_kill_9_with_named_temporaries_is_cleaned_by_the_next_save(user, folder)
         write_text_atomically(path, "small\n")
     assert _ls(folder) == {"big.svg", "other.svg"}
     assert path.read_text() == "small\n"
+
+
+def test_other_hard_links_keep_the_old_content_as_documented(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text("old")
+    os.link(path, tmp_path / "backup.json")
+    write_text_atomically(path, "new")
+    assert path.read_text() == "new"
+    assert (tmp_path / "backup.json").read_text() == "old"
+
+
+def test_the_readme_states_the_guarantees_these_tests_check():
+    readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Saving files") :]
+    section = " ".join(section[: section.index("\n## ")].split())
+    for claim in (
+        "No temporary file is left behind, even by `kill -9`",
+        "the next save of the same file, which removes it",
+        "keeps its permission bits",
+        "`0o666` minus your umask",
+        "A symlink is followed",
+        "A device, a FIFO or `/dev/stdout` is written directly",
+        "A read-only file raises `PermissionError`",
+        "128 MiB",
+    ):
+        assert claim in section, claim
