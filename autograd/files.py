@@ -129,7 +129,7 @@ def _reached_through_proc(shown: str) -> bool:
     """True for /dev/stdout, /dev/fd/1, /proc/self/fd/1...: a process's open file, not a path.
 
     Replacing the file behind such a link would cut it off from the process
-    writing to it (and lose what ``>>`` had appended), so it is written directly.
+    that has it open, so it is written directly, as ``open(path, "w")`` does.
     """
     current = shown if os.path.isabs(shown) else os.path.join(os.getcwd(), shown)
     for _hop in range(40):  # the kernel's own limit on symlinks in one path
@@ -268,6 +268,8 @@ def _still_being_written(pid: int, temporary: str) -> bool:
 
 def _keep_owner_and_mode(descriptor: int, existing: os.stat_result) -> None:
     """Give the new file the old one's owner (where allowed) and permission bits."""
+    if not hasattr(os, "fchown"):  # not POSIX: no owners or modes to keep
+        return
     current = os.fstat(descriptor)
     if (current.st_uid, current.st_gid) != (existing.st_uid, existing.st_gid):
         try:

@@ -469,6 +469,9 @@ def _power_of_values(base_node: Value, exponent_node: Value) -> Value:
 # is the same object after loading. This bookkeeping only decides the order
 # in which nodes are written; a stale entry can cost bytes or depth, never
 # change what is loaded.
+#
+# Pickles refer to _restore_node and _ignore by name: renaming either breaks
+# loading pickles written before.
 
 
 class _Pickling(threading.local):

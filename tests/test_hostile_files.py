@@ -545,33 +545,46 @@ chunk = "x" * (1 << 18)
 while True:
     with files.atomic_write(sys.argv[1]) as file:
         print("writing", flush=True)
-        for _ in range(16):  # 4 MB, slowly enough to be killed in the middle
+        for _ in range(CHUNKS):  # slowly enough to be killed in the middle
             file.write(chunk)
             file.flush()
             time.sleep(0.01)
+        print("written", flush=True)  # next: fsync, name, rename
 """
+CHUNKS = 24
+SAVED_SIZE = CHUNKS << 18  # 6 MiB
 
 
 def _kill_mid_save(path: Path, mode: str, user: str) -> None:
-    """Start a process saving ``path`` over and over; SIGKILL it in the middle of a save."""
-    code = SAVER.format(repository=str(REPOSITORY), nobody=NOBODY)
-    saver = subprocess.Popen(
-        [sys.executable, "-c", code, str(path), mode, user],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        for _save in range(2):  # the first save completes; kill the second mid-way
-            line = saver.stdout.readline()
-            assert line == "writing\n", line + saver.stderr.read()
-        time.sleep(0.05)
-    finally:
-        saver.send_signal(signal.SIGKILL)
-        saver.wait(timeout=30)
-        saver.stdout.close()
-        saver.stderr.close()
-    assert saver.returncode == -signal.SIGKILL
+    """Start a process saving ``path`` over and over; SIGKILL it in the middle of writing a save.
+
+    A save is killed only after one has completed. If this process was too
+    slow and the kill came after the writing ("written" was printed), it tries again.
+    """
+    code = SAVER.format(repository=str(REPOSITORY), nobody=NOBODY).replace("CHUNKS", str(CHUNKS))
+    for _attempt in range(5):
+        saver = subprocess.Popen(
+            [sys.executable, "-c", code, str(path), mode, user],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            expected = ["writing\n", "written\n", "writing\n"]  # one whole save, then the next
+            for line in expected:
+                read = saver.stdout.readline()
+                assert read == line, read + saver.stderr.read()
+            time.sleep(0.05)
+        finally:
+            saver.send_signal(signal.SIGKILL)
+            saver.wait(timeout=30)
+            rest = saver.stdout.read()
+            saver.stdout.close()
+            saver.stderr.close()
+        assert saver.returncode == -signal.SIGKILL
+        if "written" not in rest:
+            return  # killed while writing
+    raise AssertionError("could not kill the saver in the middle of writing in 5 attempts")
 
 
 @pytest.mark.parametrize("repeats", [5])
@@ -586,7 +599,7 @@ def test_kill_9_mid_save_leaves_no_temporary_file(user, folder, repeats):
     for _kill in range(repeats):
         _kill_mid_save(path, "anonymous", user)
         assert _ls(folder) == {"big.svg"}  # nothing left, not even for a moment
-        assert path.stat().st_size == 16 << 18  # the last complete save, whole
+        assert path.stat().st_size == SAVED_SIZE  # the last complete save, whole
 
 
 def test_kill_9_with_named_temporaries_is_cleaned_by_the_next_save(user, folder):
@@ -599,7 +612,7 @@ def test_kill_9_with_named_temporaries_is_cleaned_by_the_next_save(user, folder)
     _kill_mid_save(path, "named", user)
     leftovers = _ls(folder) - {"big.svg"}
     assert len(leftovers) == 1  # the killed save's temporary, as the issue saw
-    assert path.stat().st_size == 16 << 18
+    assert path.stat().st_size == SAVED_SIZE
     (leftover,) = leftovers
     assert leftover.startswith(".") and leftover.endswith(".tmp") and len(leftover) <= 30
     other = folder / "other.svg"
