@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
 import zlib
 from collections.abc import Iterator
@@ -25,11 +24,11 @@ from typing import TextIO
 # temporary file has a name from the start. Tests switch this off to exercise that path.
 _ANONYMOUS_FILES = hasattr(os, "O_TMPFILE") and hasattr(os, "O_PATH")
 
-# A temporary file's name: a hash of the target's name, the writing process's id
-# and a random part. The next save of the same target removes temporaries whose
-# process is gone (left by kill -9 or a power cut). At most 30 characters whatever
-# the target's name, so it fits wherever the target's name fits.
-_TEMPORARY_NAME = re.compile(r"\.([0-9a-f]{8})-([0-9]{1,10})-[0-9a-f]{8}\.tmp")
+# A temporary file's name, ".<hash of the target's name>-<pid>-<random>.tmp": the
+# next save of the same target removes temporaries whose process is gone (left by
+# kill -9 or a power cut). At most 30 characters whatever the target's name, so it
+# fits wherever the target's name fits.
+_HEX_DIGITS = frozenset("0123456789abcdef")
 
 # Temporaries this process is writing right now (full paths): another thread
 # saving the same target must not take them for leftovers of a dead process.
@@ -246,12 +245,25 @@ def _remove_stale_temporaries(folder: str, name: str) -> None:
     except OSError:
         return
     for entry in entries:
-        match = _TEMPORARY_NAME.fullmatch(entry)
-        if match is None or match[1] != tag:
+        pid = _writer_of(entry, tag)
+        if pid is None:
             continue
         temporary = os.path.join(folder, entry)
-        if not _still_being_written(int(match[2]), temporary):
+        if not _still_being_written(pid, temporary):
             _remove(temporary)
+
+
+def _writer_of(entry: str, tag: str) -> int | None:
+    """The pid in ``entry`` if it is a temporary of the target whose name hashes to ``tag``."""
+    prefix = f".{tag}-"
+    if not (entry.startswith(prefix) and entry.endswith(".tmp")):
+        return None
+    pid, _dash, random = entry[len(prefix) : -len(".tmp")].partition("-")
+    if not (pid.isascii() and pid.isdigit() and len(pid) <= 10):
+        return None
+    if len(random) != 8 or not _HEX_DIGITS.issuperset(random):
+        return None
+    return int(pid)
 
 
 def _still_being_written(pid: int, temporary: str) -> bool:
