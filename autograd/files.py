@@ -54,8 +54,9 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[TextIO]:
     - A device, FIFO or ``/dev/stdout`` (anything that is not a regular file,
       or is reached through ``/proc``) is written directly, as ``open`` would,
       never replaced by a file.
-    - A read-only file (no write bit, even for root) raises PermissionError and
-      is left unchanged; a directory raises IsADirectoryError.
+    - A read-only file (no write bit, even for root), or one in a folder this
+      process cannot write to, raises PermissionError and is left unchanged;
+      a directory raises IsADirectoryError.
     - Every error names ``path`` as given (never a temporary name).
 
     >>> import pathlib, tempfile
