@@ -30,6 +30,7 @@ demo-output/newton_rosenbrock.png).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import os
 import pathlib
@@ -275,7 +276,9 @@ def save_rosenbrock_plot(path: pathlib.Path, runs: Sequence[Run]) -> None:
             label += f", not drawn: it jumps to ({lowest[0]:.2f}, {lowest[1]:.2f})"
             axes.plot([], [], " ", label=label)
             continue
-        axes.plot(points[:, 0], points[:, 1], color=colour, marker=marker, markersize=4, label=label)
+        axes.plot(
+            points[:, 0], points[:, 1], color=colour, marker=marker, markersize=4, label=label
+        )
     axes.plot(*ROSENBROCK_START, "k^", markersize=9, zorder=5, label="start (-1.2, 1)")
     axes.plot(*ROSENBROCK_MINIMUM, "k*", markersize=12, zorder=5, label="minimum (1, 1)")
     axes.set_xlabel("x")
@@ -453,11 +456,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def _has_matplotlib() -> bool:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    # find_spec, not import: a bad option is reported without waiting for matplotlib to load
+    return importlib.util.find_spec("matplotlib") is not None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
