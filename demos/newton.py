@@ -252,7 +252,7 @@ def distance(point: Sequence[float], target: Sequence[float]) -> float:
 
 
 def save_rosenbrock_plot(path: pathlib.Path, runs: Sequence[Run]) -> None:
-    """The iterate paths over contour lines of Rosenbrock's function, as a PNG written atomically."""
+    """The iterate paths over Rosenbrock's contour lines, as a PNG written atomically."""
     import matplotlib
 
     matplotlib.use("Agg")  # draw to a file; no display needed
@@ -326,7 +326,8 @@ def regression_report(result: RegressionResult, seed: int, lr: float, steps: int
     rows = [
         "1. the primer's linear regression, one Newton step",
         f"data: the primer's (demos/primer.py primer_data), 100 points, seed {seed}",
-        f"start (np.random.randn):  theta_0 = {result.start[0]:.12f}  theta_1 = {result.start[1]:.12f}",
+        f"start (np.random.randn):  theta_0 = {result.start[0]:.12f}  "
+        f"theta_1 = {result.start[1]:.12f}",
         "Hessian of the MSE (autograd.hessian): "
         + "[[{:.6f}, {:.6f}], [{:.6f}, {:.6f}]]".format(*result.hessian[0], *result.hessian[1]),
         f"one Newton step:          theta_0 = {result.newton[0]:.12f}  "
