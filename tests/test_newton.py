@@ -205,3 +205,12 @@ def test_help_lists_the_options(tmp_path):
     for option in ("--seed", "--lr", "--rosenbrock-lr LR", "--steps N", "--tol T", "--plot PATH"):
         assert option in result.stdout
     assert "--no-plot" in result.stdout
+
+
+def test_the_guide_shows_the_committed_picture():
+    picture = ROOT / "docs" / "images" / "newton-rosenbrock.png"
+    data = picture.read_bytes()
+    assert data.startswith(PNG_MAGIC)
+    assert b"IEND" in data[-12:]
+    guide = (ROOT / "docs" / "higher-order.md").read_text(encoding="utf-8")
+    assert "](images/newton-rosenbrock.png)" in guide
