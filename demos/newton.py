@@ -50,7 +50,7 @@ except ImportError:
 
 DEFAULT_SEED = 0
 DEFAULT_LR = 0.1  # gradient descent on the regression's MSE, as demos/linear_regression.py
-DEFAULT_ROSENBROCK_LR = 1e-3  # below 2 / (the largest curvature on the path, about 1330)
+DEFAULT_ROSENBROCK_LR = 1e-3  # below 2 / (the largest curvature on the path, about 1506)
 DEFAULT_STEPS = 10_000
 DEFAULT_TOL = 1e-8
 DEFAULT_PLOT = pathlib.Path("demo-output") / "newton_rosenbrock.png"
