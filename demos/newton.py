@@ -321,7 +321,9 @@ def describe_iterations(iterations: int | None, taken: int) -> str:
     return f"{iterations} iterations"
 
 
-def regression_report(result: RegressionResult, seed: int, lr: float, steps: int, tol: float):
+def regression_report(
+    result: RegressionResult, seed: int, lr: float, steps: int, tol: float
+) -> str:
     newton_error = distance(result.newton, result.least_squares)
     rows = [
         "1. the primer's linear regression, one Newton step",
