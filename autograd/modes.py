@@ -195,7 +195,7 @@ class detect_anomaly(_Switch):  # noqa: N801 - named as in PyTorch
 
 
 def is_grad_enabled() -> bool:
-    """True unless the calling thread is inside ``no_grad`` (and not in an inner ``enable_grad``)."""
+    """True unless the calling thread is inside ``no_grad`` (and no inner ``enable_grad``)."""
     return _Modes.local.current.grad_enabled
 
 
