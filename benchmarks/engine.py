@@ -44,14 +44,25 @@ class Engine:
     results: dict[str, Any] = field(default_factory=dict)
 
 
-def make_engines() -> list[Engine]:
-    engines = [Engine("scalar-autograd", lambda x: autograd.Value(x))]
-    try:
-        from micrograd.engine import Value as MicrogradValue
+def make_engines(selected: list[str] | None = None) -> list[Engine]:
+    """Ours, micrograd and PyTorch, in that order; those not in ``selected`` are not imported."""
 
-        engines.append(Engine("micrograd", lambda x: MicrogradValue(x)))
-    except ImportError:
-        engines.append(Engine("micrograd", float, available=False, note="not installed"))
+    def skipped(name: str) -> bool:
+        return selected is not None and name not in selected
+
+    engines = [Engine("scalar-autograd", lambda x: autograd.Value(x))]
+    if skipped("micrograd"):
+        engines.append(Engine("micrograd", float, available=False, note="not selected"))
+    else:
+        try:
+            from micrograd.engine import Value as MicrogradValue
+
+            engines.append(Engine("micrograd", lambda x: MicrogradValue(x)))
+        except ImportError:
+            engines.append(Engine("micrograd", float, available=False, note="not installed"))
+    if skipped("PyTorch"):
+        engines.append(Engine("PyTorch", float, available=False, note="not selected"))
+        return engines
     try:
         import torch
 
@@ -291,13 +302,11 @@ def main(argv: list[str] | None = None) -> int:
     repeats = args.repeats or (2 if args.quick else 5)
     chain_repeats = 1 if args.quick else 3
 
-    engines = [engine for engine in make_engines()]
+    engines = make_engines(args.engine)
     ours, micrograd, torch_engine = engines
-    if args.engine:
-        for engine in engines:
-            if engine.name not in args.engine:
-                engine.available = False
-                engine.note = "not selected"
+    if args.engine and ours.name not in args.engine:
+        ours.available = False
+        ours.note = "not selected"
     live = [engine for engine in engines if engine.available]
     nodes = dense_layer_op_nodes(n_in, n_out)
 
