@@ -8,6 +8,7 @@ with recording on and anomaly detection off.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -83,6 +84,17 @@ class _Modes:
     open_blocks = 0
     lock = threading.RLock()  # re-entrant: a signal handler may use no_grad
     local = _PerThread()
+
+
+def _new_lock_after_fork() -> None:
+    # a child process has only the forking thread: a lock another thread held
+    # at the fork would stay held forever. Blocks the other threads left open
+    # keep ``plain`` False in the child, which costs speed, never correctness.
+    _Modes.lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_new_lock_after_fork)
 
 
 class _Switch:

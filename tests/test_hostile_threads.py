@@ -8,10 +8,14 @@ limit, so a regression fails instead of hanging.
 from __future__ import annotations
 
 import math
+import os
 import queue
 import random
+import signal
 import sys
 import threading
+import time
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -530,3 +534,46 @@ def test_random_nested_blocks_in_racing_threads() -> None:
         sys.setswitchinterval(old_interval)
     assert all(count > 30 for count in counts)
     assert _Modes.plain and _Modes.open_blocks == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX-only")
+def test_a_child_forked_while_another_thread_holds_the_lock_can_still_switch_modes() -> None:
+    held, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with _Modes.lock:
+            held.set()
+            wait_for(release)
+
+    thread = threading.Thread(target=holder, daemon=True)
+    thread.start()
+    try:
+        wait_for(held)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads running
+            child = os.fork()
+        if child == 0:  # the child: exit code 0 only if a block opens and closes
+            code = 1
+            try:
+                with no_grad():
+                    code = 0 if (Value(1.0) * 2.0).is_leaf else 2
+            finally:
+                os._exit(code)
+        status = wait_for_child(child)
+    finally:
+        release.set()
+        thread.join(WAIT)
+    assert status == 0
+
+
+def wait_for_child(pid: int) -> int:
+    """The child's exit code; a child that hangs is killed and fails the test."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        finished, status = os.waitpid(pid, os.WNOHANG)
+        if finished:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.01)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child hung: the mode lock was still held")
