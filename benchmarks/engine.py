@@ -368,7 +368,10 @@ def main(argv: list[str] | None = None) -> int:
     def cell(value: float | None, fmt: str) -> str:
         return "n/a" if value is None else format(value, fmt)
 
-    print(f"## Engine benchmark ({'quick' if args.quick else 'full'} run)")
+    elsewhere = (
+        "; a no_grad() block open in another thread during W1" if args.block_open_elsewhere else ""
+    )
+    print(f"## Engine benchmark ({'quick' if args.quick else 'full'} run{elsewhere})")
     print()
     print(
         f"Python {platform.python_version()} on {platform.machine()}, "
