@@ -155,20 +155,32 @@ class TestOverlappingBlocks:
 
 class TestTrainerNextToEvaluator:
     def test_every_training_gradient_is_right(self) -> None:
+        """A trainer next to two evaluators looping on no_grad: every gradient stays right.
+
+        The lockstep evaluator holds a no_grad block open through each whole
+        training step (the overlap the issue's 3,000-of-3,000 wrong steps came
+        from, forced every step); the free-running one enters and leaves its
+        blocks at whatever moments the thread switches give it.
+        """
         steps = 300
         weight = Value(0.5, label="w")
         trainer_done = threading.Event()
+        free_running_started = threading.Event()
+        evaluator_inside, step_done = threading.Event(), threading.Event()
         wrong: list[str] = []
-        evaluations = [0]
-        # switch threads every 10 microseconds, so the evaluator's no_grad blocks
-        # open and close in the middle of the trainer's graphs
+        evaluations = {"lockstep": 0, "free": 0}
+        # switch threads every 10 microseconds, so the free-running evaluator's
+        # blocks open and close in the middle of the trainer's graphs
         old_interval = sys.getswitchinterval()
         sys.setswitchinterval(1e-5)
 
         def trainer() -> None:
             rng = random.Random(7)
             try:
+                wait_for(free_running_started)
                 for step in range(steps):
+                    wait_for(evaluator_inside)
+                    evaluator_inside.clear()
                     x, target = rng.uniform(-2, 2), rng.uniform(-2, 2)
                     weight.grad = 0.0
                     error = weight * x - target
@@ -178,24 +190,41 @@ class TestTrainerNextToEvaluator:
                     if not math.isclose(weight.grad, expected, rel_tol=1e-12, abs_tol=1e-15):
                         wrong.append(f"step {step}: grad {weight.grad}, expected {expected}")
                     weight.data -= 0.01 * weight.grad
+                    step_done.set()
             finally:
                 trainer_done.set()
+                step_done.set()
 
-        def evaluator() -> None:
+        def evaluate(rng: random.Random) -> None:
+            prediction = weight * rng.uniform(-2, 2) - 1.0
+            if not prediction.is_leaf:
+                wrong.append("evaluation recorded a graph inside no_grad")
+
+        def lockstep_evaluator() -> None:
             rng = random.Random(8)
             while not trainer_done.is_set():
                 with no_grad():
-                    prediction = weight * rng.uniform(-2, 2) - 1.0
-                    if not prediction.is_leaf:
-                        wrong.append("evaluation recorded a graph inside no_grad")
-                evaluations[0] += 1
+                    evaluate(rng)
+                    evaluator_inside.set()
+                    wait_for(step_done)  # the trainer runs a whole step meanwhile
+                    step_done.clear()
+                evaluations["lockstep"] += 1
+
+        def free_running_evaluator() -> None:
+            rng = random.Random(9)
+            free_running_started.set()
+            while not trainer_done.is_set():
+                with no_grad():
+                    evaluate(rng)
+                evaluations["free"] += 1
 
         try:
-            run_in_threads(trainer, evaluator)
+            run_in_threads(trainer, lockstep_evaluator, free_running_evaluator)
         finally:
             sys.setswitchinterval(old_interval)
         assert wrong == []
-        assert evaluations[0] > 0
+        assert evaluations["lockstep"] >= steps  # one more if it re-entered before seeing the end
+        assert evaluations["free"] > 0
         assert_default_modes()
 
 
