@@ -1,8 +1,9 @@
 """Switches that change how operations record the graph: no_grad and detect_anomaly.
 
-Each thread has its own grad mode and anomaly mode, as in PyTorch: a block
-entered in one thread changes nothing in any other, and a new thread starts
-with recording on and anomaly detection off.
+Each thread has its own grad mode, as in PyTorch, and its own anomaly mode
+(PyTorch 2.13's anomaly mode is process-wide; here it follows grad mode): a
+block entered in one thread changes nothing in any other, and a new thread
+starts with recording on and anomaly detection off.
 """
 
 from __future__ import annotations
@@ -190,8 +191,8 @@ class enable_grad(_Switch):  # noqa: N801 - named as in PyTorch
 class detect_anomaly(_Switch):  # noqa: N801 - named as in PyTorch
     """Raise FloatingPointError at the first op whose result or gradient is NaN.
 
-    Holds for the thread that enters it, as in PyTorch: a NaN in another
-    thread passes silently.
+    Holds for the thread that enters it, as ``no_grad`` does: a NaN in
+    another thread passes silently. (PyTorch's anomaly mode is process-wide.)
 
     >>> from autograd import Value, detect_anomaly
     >>> inf = Value(float("inf"), label="big")
