@@ -606,3 +606,59 @@ def wait_for_child(pid: int) -> int:
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     pytest.fail("the forked child hung: the mode lock was still held")
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, THREADS - 1), st.sampled_from(["no_grad", "enable_grad", "exit"])),
+        max_size=25,
+    )
+)
+def test_grad_mode_per_thread_matches_pytorch(actions: list[tuple[int, str]]) -> None:
+    """PyTorch's grad mode is per thread: after every step, every thread agrees with it.
+
+    Each thread's blocks nest properly here and each ``with`` gets a new
+    instance: PyTorch leaves grad mode off after a reused instance is nested
+    (its instance keeps one saved value), and its anomaly mode is process-wide.
+    """
+    torch = pytest.importorskip("torch")
+    ours = {"no_grad": no_grad, "enable_grad": enable_grad}
+    theirs = {"no_grad": torch.no_grad, "enable_grad": torch.enable_grad}
+    workers = [Worker() for _ in range(THREADS)]
+    stacks: list[list[tuple[Any, Any]]] = [[] for _ in range(THREADS)]
+
+    def enter(pair: tuple[Any, Any]) -> None:
+        pair[0].__enter__()
+        pair[1].__enter__()
+
+    def leave(pair: tuple[Any, Any]) -> None:
+        pair[1].__exit__(None, None, None)
+        pair[0].__exit__(None, None, None)
+
+    def both_modes() -> tuple[bool, bool]:
+        return is_grad_enabled(), torch.is_grad_enabled()
+
+    try:
+        for thread, action in actions:
+            if action == "exit":
+                if stacks[thread]:
+                    pair = stacks[thread].pop()
+                    workers[thread].run(lambda pair=pair: leave(pair))
+            else:
+                pair = (ours[action](), theirs[action]())
+                workers[thread].run(lambda pair=pair: enter(pair))
+                stacks[thread].append(pair)
+            for worker in workers:
+                ours_now, theirs_now = worker.run(both_modes)
+                assert ours_now == theirs_now
+        for thread, stack in enumerate(stacks):
+            while stack:
+                pair = stack.pop()
+                workers[thread].run(lambda pair=pair: leave(pair))
+        assert all(worker.run(both_modes) == (True, True) for worker in workers)
+    finally:
+        for worker in workers:
+            worker.stop()
