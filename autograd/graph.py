@@ -26,27 +26,37 @@ def topological_order(root: Value) -> list[Value]:
     >>> [node.op or node.label for node in topological_order(b)]
     ['tanh', '*', 'a']
     """
+    order = inputs_first([root])
+    order.reverse()
+    return order
+
+
+def inputs_first(roots: list[Value]) -> list[Value]:
+    """Every node reachable from any of ``roots``, each after all of its inputs.
+
+    One walk for all the roots: a node they share is visited once.
+    """
     inputs_first: list[Value] = []
     visited: set[Value] = set()
-    stack: list[Value | None] = [root]
-    while stack:
-        node = stack.pop()
-        if node is _INPUTS_DONE:
-            inputs_first.append(stack.pop())  # type: ignore[arg-type]
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        input_a = node._input_a
-        if input_a is None:
-            inputs_first.append(node)  # a leaf has nothing to wait for
-            continue
-        stack.append(node)
-        stack.append(_INPUTS_DONE)
-        if input_a not in visited:
-            stack.append(input_a)
-        input_b = node._input_b
-        if input_b is not None and input_b not in visited:
-            stack.append(input_b)
-    inputs_first.reverse()
+    for root in roots:
+        stack: list[Value | None] = [root]
+        while stack:
+            node = stack.pop()
+            if node is _INPUTS_DONE:
+                inputs_first.append(stack.pop())  # type: ignore[arg-type]
+                continue
+            if node in visited:
+                continue
+            visited.add(node)
+            input_a = node._input_a
+            if input_a is None:
+                inputs_first.append(node)  # a leaf has nothing to wait for
+                continue
+            stack.append(node)
+            stack.append(_INPUTS_DONE)
+            if input_a not in visited:
+                stack.append(input_a)
+            input_b = node._input_b
+            if input_b is not None and input_b not in visited:
+                stack.append(input_b)
     return inputs_first

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.graph import topological_order
+from autograd.graph import inputs_first, topological_order
 from autograd.modes import enable_grad
 from autograd.rules import value_locals
 from autograd.value import Constant, Number, Value, _to_float
@@ -206,16 +206,13 @@ def jvp(
         result = f(*inputs)
     outputs = _values(result, "jvp: f's result") if not isinstance(result, Value) else [result]
     tangent_of: dict[Value, float] = dict(zip(inputs, direction, strict=True))
-    for output in outputs:
-        inputs_first = topological_order(output)
-        inputs_first.reverse()
-        for node in inputs_first:
-            if node in tangent_of or node.is_leaf:
-                continue
-            tangent = 0.0
-            for input_node, local in zip(node.inputs, node.local_grads, strict=True):
-                tangent += local * tangent_of.get(input_node, 0.0)  # the chain rule, forward
-            tangent_of[node] = tangent
+    for node in inputs_first(outputs):  # one sweep for every output, shared nodes once
+        if node in tangent_of or node.is_leaf:
+            continue
+        tangent = 0.0
+        for input_node, local in zip(node.inputs, node.local_grads, strict=True):
+            tangent += local * tangent_of.get(input_node, 0.0)  # the chain rule, forward
+        tangent_of[node] = tangent
     values = [output.data for output in outputs]
     output_tangents = [tangent_of.get(output, 0.0) for output in outputs]
     if isinstance(result, Value):
