@@ -488,9 +488,7 @@ def _checked_call(node: ast.Call) -> ast.expr:
         raise CliError("only the functions " + ", ".join(FUNCTIONS) + " can be called")
     name = node.func.id
     if name not in FUNCTIONS:
-        raise CliError(
-            f"unknown function {_cut(name)}: the functions are " + ", ".join(FUNCTIONS)
-        )
+        raise CliError(f"unknown function {_cut(name)}: the functions are " + ", ".join(FUNCTIONS))
     if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
         raise CliError(f"{name}() takes exactly one argument, as in {name}(x)")
     return node.args[0]

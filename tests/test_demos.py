@@ -194,9 +194,7 @@ def test_linear_regression_svg_folder_is_refused_before_training(tmp_path):
     assert result.stdout == ""  # not even the data line: nothing ran
 
 
-def test_linear_regression_svg_failure_is_reported_not_a_traceback(
-    tmp_path, monkeypatch, capsys
-):
+def test_linear_regression_svg_failure_is_reported_not_a_traceback(tmp_path, monkeypatch, capsys):
     # the path passes the checks but drawing fails: reported after the results, exit 1
     demo = load_demo(LINEAR_REGRESSION)
 
