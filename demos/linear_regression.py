@@ -211,6 +211,9 @@ class DemoArgumentParser(argparse.ArgumentParser):
     """argparse, with each error as one line: ``prog: error: message``, then exit status 2."""
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("argument --") and message.endswith(": expected one argument"):
+            option = message.removeprefix("argument ").partition(":")[0]
+            message += f" (a value that starts with - goes after =, as in {option}=-1)"
         self.exit(2, f"{self.prog}: error: {message} (--help lists the options)\n")
 
 
@@ -350,7 +353,11 @@ def _plot_file(parser: argparse.ArgumentParser, option: str, path: pathlib.Path)
 def _folder_problem(folder: pathlib.Path) -> str | None:
     """Why files cannot be written into ``folder`` (created if missing), or None."""
     try:
-        if folder.exists() and not folder.is_dir():
+        if folder.is_dir():
+            if not os.access(folder, os.W_OK | os.X_OK):
+                return f"the folder {str(folder)!r} is not writable"
+            return None
+        if folder.exists():
             return f"{str(folder)!r} is a file, not a folder"
         return _creatable(folder)
     except OSError as error:

@@ -184,6 +184,9 @@ class DemoArgumentParser(argparse.ArgumentParser):
     """argparse, with each error as one line: ``prog: error: message``, then exit status 2."""
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("argument --") and message.endswith(": expected one argument"):
+            option = message.removeprefix("argument ").partition(":")[0]
+            message += f" (a value that starts with - goes after =, as in {option}=-1)"
         self.exit(2, f"{self.prog}: error: {message} (--help lists the options)\n")
 
 
