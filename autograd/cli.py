@@ -182,7 +182,7 @@ def _discard_process_stdout() -> None:
 
 
 def _run(argv: list[str], output: _Output) -> int:
-    options = _parse_arguments(argv)
+    options = _parse_arguments([_as_utf8(word) for word in argv])
     if options.help:
         for line in USAGE.splitlines():
             output.line(line)
@@ -216,6 +216,20 @@ def _run(argv: list[str], output: _Output) -> int:
         _write(options.html, lambda path: save_html(root, path))
         output.line(f"wrote {options.html}")
     return EXIT_OK
+
+
+def _as_utf8(word: str) -> str:
+    """A command-line word as the UTF-8 text it was typed as, even under an ASCII locale.
+
+    In the C locale Python decodes the bytes of ``argv`` as ASCII and keeps each
+    other byte as a lone surrogate; those bytes are usually UTF-8 text.
+    """
+    if not any("\ud800" <= char <= "\udfff" for char in word):
+        return word
+    try:
+        return os.fsencode(word).decode("utf-8")
+    except UnicodeError:  # not UTF-8 either: the parser says so
+        return word
 
 
 def _write(path: str, write: Callable[[str], object]) -> None:
@@ -364,6 +378,8 @@ def _parse(expression: str) -> ast.expr:
         )
     if not expression.strip():
         raise CliError("the expression is empty")
+    if any("\ud800" <= char <= "\udfff" for char in expression):
+        raise CliError("the expression holds bytes that are not UTF-8 text")
     depth = 0
     for char in expression:
         if char in "([{":
