@@ -251,6 +251,14 @@ def positive_float(text: str) -> float:
 def file_path(text: str) -> pathlib.Path:
     if not text:
         raise argparse.ArgumentTypeError("expected a file path, got an empty one")
+    if text.endswith(("/", os.sep)):  # pathlib would drop the slash and write a file there
+        raise argparse.ArgumentTypeError(f"expected a file path, got the folder path {text!r}")
+    return pathlib.Path(text)
+
+
+def folder_path(text: str) -> pathlib.Path:
+    if not text:
+        raise argparse.ArgumentTypeError("expected a folder path, got an empty one")
     return pathlib.Path(text)
 
 
@@ -296,7 +304,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--out-dir",
-        type=file_path,
+        type=folder_path,
         default=pathlib.Path(DEFAULT_OUT_DIR),
         metavar="DIR",
         help="the folder (created if missing) where the graph and plot go when --svg/--plot "

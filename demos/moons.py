@@ -233,6 +233,8 @@ def bounded_float(
 def file_path(text: str) -> pathlib.Path:
     if not text:
         raise argparse.ArgumentTypeError("expected a file path, got an empty one")
+    if text.endswith(("/", os.sep)):  # pathlib would drop the slash and write a file there
+        raise argparse.ArgumentTypeError(f"expected a file path, got the folder path {text!r}")
     return pathlib.Path(text)
 
 

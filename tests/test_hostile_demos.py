@@ -98,7 +98,12 @@ LINEAR_REGRESSION_BAD = [
     (["--svg", "x" * 300 + ".svg"], "argument --svg: cannot use 'xxxx"),
     (["--out-dir", "a-file"], "argument --out-dir: 'a-file' is a file, not a folder"),
     (["--out-dir", "a-file/sub"], "argument --out-dir: cannot write 'a-file/sub'"),
-    (["--out-dir", ""], "argument --out-dir: expected a file path, got an empty one"),
+    (["--out-dir", ""], "argument --out-dir: expected a folder path, got an empty one"),
+    (
+        ["--svg", "pictures/"],
+        "argument --svg: expected a file path, got the folder path 'pictures/'",
+    ),
+    (["--plot", "pictures/"], "argument --plot: expected a file path, got the folder path"),
     (["--bogus"], "unrecognized arguments: --bogus"),
 ]
 
@@ -143,6 +148,7 @@ MOONS_BAD = [
     (["--plot", "out.xyz"], "argument --plot: cannot write a .xyz image; use one of .png"),
     (["--plot", "a-folder"], "argument --plot: 'a-folder' is a folder; give a file path in it"),
     (["--plot", "a-file/moons.png"], "'a-file' is a file, not a folder"),
+    (["--plot", "pictures/"], "argument --plot: expected a file path, got the folder path"),
 ]
 
 
@@ -387,3 +393,11 @@ def test_readme_diverging_example_prints_what_the_readme_shows(tmp_path):
     result = run(ROOT / command.split()[1], command.split()[2:], tmp_path)
     assert result.returncode == 1
     assert result.stdout.splitlines() + result.stderr.splitlines() == expected
+
+
+def test_out_dir_with_a_trailing_slash_is_a_folder(tmp_path):
+    result = run(LINEAR_REGRESSION, ["--steps", "2", "--out-dir", "pictures/"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = sorted(path.name for path in (tmp_path / "pictures").iterdir())
+    assert "linear_regression_graph.svg" in written
+    assert f"wrote {Path('pictures') / 'linear_regression_graph.svg'}" in result.stdout
