@@ -20,6 +20,7 @@ status 1 and a smaller learning rate to try.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import os
 import pathlib
@@ -312,9 +313,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             "this demo allows (about 5 minutes): lower one of them"
         )
     if args.plot is not None:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
+        try:  # find_spec, not import: checking the options stays quick
+            has_matplotlib = importlib.util.find_spec("matplotlib") is not None
+        except ValueError:  # a module whose spec is None: not importable either
+            has_matplotlib = False
+        if not has_matplotlib:
             parser.error("--plot needs matplotlib: pip install -e '.[demos]'")
         args.plot = _plot_file(parser, "--plot", args.plot)
         problem = _file_problem(args.plot)
