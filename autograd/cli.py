@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
@@ -13,24 +14,40 @@ from autograd.backprop import BackwardStep
 from autograd.modes import no_grad
 from autograd.value import Value
 
+# What costs is the number of nodes, and the length bounds it; a flat sum of 500 terms is
+# fine (the evaluator is iterative). Python's own parser recurses into parentheses and
+# calls, so their nesting has a bound of its own.
 MAX_EXPRESSION_LENGTH = 1000
-MAX_DEPTH = 64  # nesting of operations and parentheses in the expression
+MAX_DEPTH = 64  # nesting of parentheses, brackets and function calls in the expression
+_NAME_SHOWN = 40  # names and words longer than this are cut short in messages
+
+EXIT_OK = 0
+EXIT_OUTPUT_FAILED = 1  # the results could not be written to standard output
+EXIT_USAGE = 2  # the command line, the expression or a --svg/--html path is wrong
 
 USAGE = """\
 usage: python -m autograd EXPR [NAME=NUMBER ...] [--steps] [--svg PATH] [--html PATH]
+       python -m autograd --version
 
 Evaluate EXPR at the given values of its variables, then print its value and
 its gradient with respect to each variable (one backward pass).
 
 EXPR is arithmetic over numbers and variable names: + - * / **, unary minus,
 parentheses, and the functions exp log tanh relu sigmoid abs sqrt sin cos.
-It is parsed against that grammar and never run as Python.
+It is parsed against that grammar and never run as Python. It may be up to
+1,000 characters long and nest parentheses and calls up to 64 deep. An EXPR
+that starts with - works as is ("-x*2"); one that starts with -- goes after
+a -- argument.
 
 options:
   --steps      print the backward pass as a table, one row per operation
   --svg PATH   write the graph, with its gradients, as an SVG picture
   --html PATH  write an interactive page that steps through the backward pass
+  --version    print the version and exit
   -h, --help   show this message and exit
+
+exit status: 0 done; 2 a bad command line, expression or output path (one line
+on stderr says what); 1 the results could not be written to standard output.
 
 example:
   python -m autograd "tanh(w*x + b)" w=0.5 x=2 b=-1 --steps
@@ -79,54 +96,140 @@ class CliError(Exception):
 def main(
     argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
-    """Run the command line; return the exit status (0, or 2 after one line on stderr)."""
+    """Run the command line; return the exit status (see USAGE), errors as one line on stderr."""
+    uses_process_stdout = stdout is None
     stdout = sys.stdout if stdout is None else stdout
     stderr = sys.stderr if stderr is None else stderr
+    output = _Output(stdout)
     try:
-        return _run(sys.argv[1:] if argv is None else list(argv), stdout)
+        status = _run(sys.argv[1:] if argv is None else list(argv), output)
+        output.flush()
+        return status
     except CliError as error:
-        message = " ".join(str(error).split())  # one line, whatever the message held
-        print(f"python -m autograd: error: {message}", file=stderr)
-        return 2
+        _report(stderr, str(error))
+        return EXIT_USAGE
+    except _OutputError as error:
+        _report(stderr, str(error))
+        if uses_process_stdout:
+            _discard_process_stdout()
+        return EXIT_OUTPUT_FAILED
     except KeyboardInterrupt:
-        print("python -m autograd: error: interrupted", file=stderr)
-        return 2
+        _report(stderr, "interrupted")
+        return EXIT_USAGE
     except Exception as error:  # a bug in this program: still one line, never a traceback
-        message = " ".join(f"{type(error).__name__}: {error}".split())
-        print(
-            f"python -m autograd: error: internal error, please report it: {message}", file=stderr
-        )
-        return 2
+        _report(stderr, f"internal error, please report it: {type(error).__name__}: {error}")
+        return EXIT_USAGE
 
 
-def _run(argv: list[str], stdout: TextIO) -> int:
-    options = _parse_arguments(argv)
+def _report(stderr: TextIO | None, message: str) -> None:
+    """One line on stderr, whatever the message held and whatever stderr can encode."""
+    one_line = " ".join(message.split())
+    try:
+        _write_line(stderr, f"python -m autograd: error: {one_line}")
+        stderr.flush()  # type: ignore[union-attr]
+    except (OSError, AttributeError):  # no stderr to report on: the exit status still says it
+        pass
+
+
+def _write_line(stream: TextIO | None, text: str) -> None:
+    if stream is None:  # the process was started with this stream closed
+        raise OSError("it is closed")
+    line = text + "\n"
+    try:
+        stream.write(line)
+    except UnicodeEncodeError:  # an ASCII-only stream: write the other characters as \uXXXX
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        stream.write(line.encode(encoding, "backslashreplace").decode(encoding))
+
+
+class _OutputError(Exception):
+    """Standard output cannot be written (a full disk, a closed stream or pipe)."""
+
+
+class _Output:
+    """Lines to standard output; a failure to write becomes _OutputError, named once."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self.stream = stream
+
+    def line(self, text: str = "") -> None:
+        try:
+            _write_line(self.stream, text)
+        except OSError as error:
+            raise _OutputError(_output_failure(error)) from None
+
+    def flush(self) -> None:
+        try:
+            if self.stream is not None:
+                self.stream.flush()
+        except OSError as error:
+            raise _OutputError(_output_failure(error)) from None
+
+
+def _output_failure(error: OSError) -> str:
+    reason = error.strerror or str(error)
+    return f"cannot write the results to standard output: {reason}"
+
+
+def _discard_process_stdout() -> None:
+    """Point file descriptor 1 at /dev/null, so the exit's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def _run(argv: list[str], output: _Output) -> int:
+    options = _parse_arguments([_as_utf8(word) for word in argv])
     if options.help:
-        stdout.write(USAGE)
-        return 0
+        for line in USAGE.splitlines():
+            output.line(line)
+        return EXIT_OK
+    if options.version:
+        from autograd import __version__
+
+        output.line(f"scalar-autograd {__version__}")
+        return EXIT_OK
     root, leaves = build_graph(options.expression, parse_assignments(options.assignments))
     shown = " ".join(options.expression.split())
-    print(f"{shown} = {root.data!r}", file=stdout)
+    output.line(f"{shown} = {root.data!r}")
     if options.steps:
         steps = list(root.backward_steps())  # fills in .grad as backward() does
-        print(file=stdout)
-        print(steps_table(steps), file=stdout)
-        print(file=stdout)
+        output.line()
+        for line in steps_table(steps).splitlines():
+            output.line(line)
+        output.line()
     else:
         root.backward()
     for name, leaf in leaves.items():
-        print(f"d/d{name} = {leaf.grad!r}", file=stdout)
+        output.line(f"d/d{name} = {leaf.grad!r}")
     if options.svg is not None:
         from autograd.render import save_svg
 
         _write(options.svg, lambda path: save_svg(root, path))
-        print(f"wrote {options.svg}", file=stdout)
+        output.line(f"wrote {options.svg}")
     if options.html is not None:
         from autograd.stepper import save_html
 
         _write(options.html, lambda path: save_html(root, path))
-        print(f"wrote {options.html}", file=stdout)
-    return 0
+        output.line(f"wrote {options.html}")
+    return EXIT_OK
+
+
+def _as_utf8(word: str) -> str:
+    """A command-line word as the UTF-8 text it was typed as, even under an ASCII locale.
+
+    In the C locale Python decodes the bytes of ``argv`` as ASCII and keeps each
+    other byte as a lone surrogate; those bytes are usually UTF-8 text.
+    """
+    if not any("\ud800" <= char <= "\udfff" for char in word):
+        return word
+    try:
+        return os.fsencode(word).decode("utf-8")
+    except UnicodeError:  # not UTF-8 either: the parser says so
+        return word
 
 
 def _write(path: str, write: Callable[[str], object]) -> None:
@@ -148,6 +251,7 @@ class _Options:
         self.assignments: list[str] = []
         self.steps = False
         self.help = False
+        self.version = False
         self.svg: str | None = None
         self.html: str | None = None
 
@@ -163,6 +267,8 @@ def _parse_arguments(argv: list[str]) -> _Options:
             break
         if word in ("-h", "--help"):
             options.help = True
+        elif word == "--version":
+            options.version = True
         elif word == "--steps":
             options.steps = True
         elif word.split("=", 1)[0] in ("--svg", "--html"):
@@ -173,10 +279,13 @@ def _parse_arguments(argv: list[str]) -> _Options:
                 raise CliError(f"{option} needs a file path, as in {option} graph.{option[2:]}")
             setattr(options, option[2:], value)
         elif word.startswith("--"):
-            raise CliError(f"unknown option {_shown(word)}: the options are --steps, --svg, --html")
+            raise CliError(
+                f"unknown option {_shown(word)}: the options are --steps, --svg, --html, "
+                "--version, --help (an expression starting with -- goes after --)"
+            )
         else:
             positional.append(word)
-    if options.help:
+    if options.help or options.version:
         return options
     if not positional:
         raise CliError('no expression given; try: python -m autograd "x * y" x=2 y=3')
@@ -229,13 +338,13 @@ def parse_assignments(words: Sequence[str]) -> dict[str, float]:
         if name in FUNCTIONS:
             raise CliError(f"{_shown(word)}: {name} is a function, it cannot be a variable")
         if name in variables:
-            raise CliError(f"variable {name} is given twice")
+            raise CliError(f"variable {_cut(name)} is given twice")
         try:
             value = float(number)
         except ValueError:
             raise CliError(f"{_shown(word)}: {_shown(number)} is not a number") from None
         if not math.isfinite(value):
-            raise CliError(f"{_shown(word)}: give a finite number, not {number.strip()}")
+            raise CliError(f"{_shown(word)}: give a finite number, not {_cut(number.strip())}")
         variables[name] = value
     return variables
 
@@ -255,7 +364,7 @@ def build_graph(expression: str, variables: dict[str, float]) -> tuple[Value, di
     result = _evaluate(tree, expression, leaves, used)
     unused = sorted(set(leaves) - used)
     if unused:
-        raise CliError(f"variable {unused[0]} is given but not used in the expression")
+        raise CliError(f"variable {_cut(unused[0])} is given but not used in the expression")
     if not isinstance(result, Value):
         result = Value(result)  # a constant expression: its graph is one leaf
     return result, leaves
@@ -269,33 +378,50 @@ def _parse(expression: str) -> ast.expr:
         )
     if not expression.strip():
         raise CliError("the expression is empty")
+    if any("\ud800" <= char <= "\udfff" for char in expression):
+        raise CliError("the expression holds bytes that are not UTF-8 text")
     depth = 0
     for char in expression:
-        if char == "(":
+        if char in "([{":
             depth += 1
             if depth > MAX_DEPTH:
-                raise CliError(f"the expression nests parentheses more than {MAX_DEPTH} deep")
-        elif char == ")":
+                raise CliError(
+                    f"the expression nests parentheses and calls more than {MAX_DEPTH} deep"
+                )
+        elif char in ")]}":
             depth -= 1
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as error:
-        where = f" at column {error.offset}" if error.offset else ""
-        raise CliError(f"syntax error in the expression{where}: {error.msg}") from None
+        where = _syntax_error_position(expression, error)
+        raise CliError(f"syntax error in the expression {where}: {error.msg}") from None
     except (ValueError, RecursionError, MemoryError) as error:
         raise CliError(f"cannot parse the expression: {error}") from None
-    _check_depth(tree.body)
     return tree.body
 
 
-def _check_depth(root: ast.AST) -> None:
-    stack = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise CliError(f"the expression nests operations more than {MAX_DEPTH} deep")
-        for child in ast.iter_child_nodes(node):
-            stack.append((child, depth + 1))
+def _syntax_error_position(expression: str, error: SyntaxError) -> str:
+    """Where ``error`` is, in the expression as given (before its whitespace was stripped).
+
+    Line and column are counted from 1, in characters; a single-line expression
+    gives the column only.
+    """
+    line, column = error.lineno or 1, error.offset or 0
+    if not column:
+        return "at the end"
+    leading = expression[: len(expression) - len(expression.lstrip())]
+    leading_lines = _lines(leading)
+    if line == 1:
+        column += len(leading_lines[-1])
+    line += len(leading_lines) - 1
+    if len(_lines(expression.strip())) == 1 and len(leading_lines) == 1:
+        return f"at column {column}"
+    return f"at line {line}, column {column}"
+
+
+def _lines(text: str) -> list[str]:
+    """``text`` cut into lines as Python's tokenizer cuts them: at \\n, \\r\\n and \\r."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def _evaluate(
@@ -320,7 +446,8 @@ def _evaluate(
             results.append(_number(node, expression))
         elif isinstance(node, ast.Name):
             if node.id not in leaves:
-                raise CliError(f"variable {node.id} is not set: add {node.id}=NUMBER")
+                name = _cut(node.id)
+                raise CliError(f"variable {name} is not set: add {name}=NUMBER")
             used.add(node.id)
             results.append(leaves[node.id])
         elif isinstance(node, ast.UnaryOp):
@@ -377,7 +504,7 @@ def _checked_call(node: ast.Call) -> ast.expr:
         raise CliError("only the functions " + ", ".join(FUNCTIONS) + " can be called")
     name = node.func.id
     if name not in FUNCTIONS:
-        raise CliError(f"unknown function {name}: the functions are " + ", ".join(FUNCTIONS))
+        raise CliError(f"unknown function {_cut(name)}: the functions are " + ", ".join(FUNCTIONS))
     if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
         raise CliError(f"{name}() takes exactly one argument, as in {name}(x)")
     return node.args[0]
@@ -426,7 +553,8 @@ def _labelled(result: Value, node: ast.expr, expression: str) -> Value:
 
 def _source(node: ast.expr, expression: str) -> str:
     segment = ast.get_source_segment(expression.strip(), node)
-    return " ".join((segment or ast.unparse(node)).split())
+    # never ast.unparse: it recurses, and an operand chain may be hundreds deep
+    return " ".join((segment or type(node).__name__).split())
 
 
 def _describe_syntax(node: ast.AST) -> str:
@@ -449,6 +577,11 @@ def _describe_syntax(node: ast.AST) -> str:
 
 def _shown(text: str) -> str:
     """``text`` quoted and cut short, for an error message of one line."""
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return repr(text)
+    return repr(_cut(text))
+
+
+def _cut(text: str) -> str:
+    """``text`` cut to at most 40 characters, ending in ``...`` when it was cut."""
+    if len(text) > _NAME_SHOWN:
+        text = text[: _NAME_SHOWN - 3] + "..."
+    return text

@@ -1,6 +1,7 @@
 """Fit y = 2x + 1 with one linear neuron and gradient descent, then check it against least squares.
 
     python demos/linear_regression.py [--steps N] [--lr LR] [--seed S] [--svg PATH] [--plot PATH]
+                                      [--out-dir DIR] [--no-files]
 
 The data are 100 points x evenly spaced in [-1, 1] with y = 2x + 1 plus a
 little seeded noise. The model is one linear Neuron (prediction = w * x + b),
@@ -11,14 +12,23 @@ points, so gradient descent should land on it. By default the demo also writes
 the computation graph of one sample's loss, with its gradients, and (with
 matplotlib) the loss curve, to demo-output/. Step through it with
 ``python -m pdb demos/linear_regression.py``.
+
+Every option is checked before training starts: a bad one is one line on
+stderr and exit status 2. A learning rate so large that the loss becomes
+infinite, NaN or a thousand times its starting value stops the run with exit
+status 1 and a smaller learning rate to try.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import math
+import os
 import pathlib
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 import numpy as np
 
@@ -26,8 +36,13 @@ from autograd import Value
 from nn import SGD, Neuron, mse_loss
 
 DEFAULT_STEPS = 300
+MAX_STEPS = 100_000  # about two minutes on a laptop; the default takes a third of a second
 DEFAULT_LR = 0.1
 DEFAULT_SEED = 0
+MAX_SEED = 2**32 - 1
+DIVERGED_FACTOR = 1000.0  # a loss this many times its starting value means the run diverges
+# the formats matplotlib writes with no extra software (pgf would need LaTeX)
+PLOT_FORMATS = ("png", "pdf", "svg", "eps", "ps", "jpg", "jpeg", "tif", "tiff")
 DEFAULT_OUT_DIR = "demo-output"
 GRAPH_FILE = "linear_regression_graph.svg"
 PLOT_FILE = "linear_regression_loss.png"
@@ -48,6 +63,32 @@ def closed_form(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(slope), float(intercept)
 
 
+class DivergedError(Exception):
+    """The loss became infinite or NaN, or DIVERGED_FACTOR times its starting value."""
+
+    def __init__(self, step: int, steps: int, loss: float, first_loss: float, lr: float):
+        if math.isfinite(loss):
+            what = (
+                f"grew to {loss:.6g}, more than {DIVERGED_FACTOR:,.0f} times "
+                f"its starting value {first_loss:.6g}"
+            )
+        else:
+            what = f"became {loss} (it started at {first_loss:.6g})"
+        super().__init__(
+            f"training diverged at step {step} of {steps}: the loss {what}; "
+            f"the learning rate {lr:g} is too large: try a smaller one, such as --lr {lr / 10:g}"
+        )
+        self.step = step
+        self.loss = loss
+        self.lr = lr
+
+
+def check_loss(step: int, steps: int, loss: float, first_loss: float, lr: float) -> None:
+    """Raise DivergedError if ``loss`` (1-based ``step``) is not finite or grew a thousandfold."""
+    if not math.isfinite(loss) or (first_loss > 0.0 and loss > DIVERGED_FACTOR * first_loss):
+        raise DivergedError(step, steps, loss, first_loss, lr)
+
+
 def train(
     x: np.ndarray,
     y: np.ndarray,
@@ -56,7 +97,11 @@ def train(
     seed: int,
     report: Callable[[int, float], None] | None = None,
 ) -> tuple[Neuron, list[float]]:
-    """Full-batch gradient descent on the MSE; returns the neuron and each step's loss."""
+    """Full-batch gradient descent on the MSE; returns the neuron and each step's loss.
+
+    Raises DivergedError, naming the step and the learning rate, when the loss
+    becomes infinite or NaN or grows DIVERGED_FACTOR times its first value.
+    """
     model = Neuron(1, activation=None, seed=seed)  # prediction = w.0 * x + b
     optimizer = SGD(model.parameters(), lr=lr)
     # The data never change, so each x becomes a leaf Value once, here, rather than a
@@ -68,6 +113,8 @@ def train(
         # 1. forward: predict every sample and measure the mean squared error
         preds = [model(sample) for sample in inputs]
         loss = mse_loss(preds, targets)
+        # too large a learning rate makes the loss run away: stop and say so
+        check_loss(step + 1, steps, loss.data, losses[0] if losses else loss.data, lr)
         # 2. zero_grad: clear the gradients the previous step left on the parameters
         optimizer.zero_grad()
         # 3. backward: the chain rule gives d loss / d w.0 and d loss / d b
@@ -124,6 +171,7 @@ class Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+            self.bar = None
 
 
 def save_loss_plot(
@@ -149,7 +197,7 @@ def save_loss_plot(
     loss_axes.set_title("training loss")
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
+    figure.savefig(path, format=path.suffix.lower().removeprefix("."))
     plt.close(figure)
 
 
@@ -160,14 +208,35 @@ def save_graph(path: pathlib.Path, loss: Value) -> pathlib.Path:
     return save_svg(loss, path)
 
 
-def positive_int(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {number}")
-    return number
+class DemoArgumentParser(argparse.ArgumentParser):
+    """argparse, with each error as one line: ``prog: error: message``, then exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("argument --") and message.endswith(": expected one argument"):
+            option = message.removeprefix("argument ").partition(":")[0]
+            message += f" (a value that starts with - goes after =, as in {option}=-1)"
+        self.exit(2, f"{self.prog}: error: {message} (--help lists the options)\n")
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        digits = text.strip().lstrip("+-")
+        try:
+            number = int(text)
+        except ValueError:
+            if digits.isdigit():  # past Python's limit on the digits of an int
+                raise argparse.ArgumentTypeError(
+                    f"must be from {low:,} to {high:,}, got a {len(digits):,}-digit number"
+                ) from None
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not low <= number <= high:
+            shown = f"{number:,}" if len(digits) <= 30 else f"a {len(digits):,}-digit number"
+            raise argparse.ArgumentTypeError(f"must be from {low:,} to {high:,}, got {shown}")
+        return number
+
+    return parse
 
 
 def positive_float(text: str) -> float:
@@ -180,48 +249,67 @@ def positive_float(text: str) -> float:
     return number
 
 
+def file_path(text: str) -> pathlib.Path:
+    if not text:
+        raise argparse.ArgumentTypeError("expected a file path, got an empty one")
+    if text.endswith(("/", os.sep)):  # pathlib would drop the slash and write a file there
+        raise argparse.ArgumentTypeError(f"expected a file path, got the folder path {text!r}")
+    return pathlib.Path(text)
+
+
+def folder_path(text: str) -> pathlib.Path:
+    if not text:
+        raise argparse.ArgumentTypeError("expected a folder path, got an empty one")
+    return pathlib.Path(text)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = DemoArgumentParser(
         description="Fit y = 2x + 1 + noise with one linear neuron and gradient descent, "
-        "and compare with the closed-form least-squares line."
+        "and compare with the closed-form least-squares line. Every option is checked "
+        "before training: a bad one is one line on stderr and exit status 2. A run whose "
+        "loss diverges stops with exit status 1."
     )
     parser.add_argument(
         "--steps",
-        type=positive_int,
+        type=whole_number(1, MAX_STEPS),
         default=DEFAULT_STEPS,
-        help=f"gradient-descent steps (default {DEFAULT_STEPS})",
+        metavar="N",
+        help=f"gradient-descent steps, 1 to {MAX_STEPS:,} (default {DEFAULT_STEPS})",
     )
     parser.add_argument(
         "--lr",
         type=positive_float,
         default=DEFAULT_LR,
-        help=f"learning rate (default {DEFAULT_LR})",
+        help=f"learning rate, a finite number > 0 (default {DEFAULT_LR})",
     )
     parser.add_argument(
         "--seed",
-        type=int,
+        type=whole_number(0, MAX_SEED),
         default=DEFAULT_SEED,
-        help=f"seed for the noise and the initial weights (default {DEFAULT_SEED})",
+        metavar="S",
+        help=f"seed for the noise and the initial weights, 0 to 2**32 - 1 (default {DEFAULT_SEED})",
     )
     parser.add_argument(
         "--svg",
-        type=pathlib.Path,
+        type=file_path,
         metavar="PATH",
         help="write the graph of one sample's loss, with gradients, as SVG",
     )
     parser.add_argument(
         "--plot",
-        type=pathlib.Path,
+        type=file_path,
         metavar="PATH",
-        help="write the fitted line and loss curve as an image (needs matplotlib)",
+        help="write the fitted line and loss curve as an image (needs matplotlib); "
+        f"the extension picks the format: .{', .'.join(PLOT_FORMATS)} (none: .png is added)",
     )
     parser.add_argument(
         "--out-dir",
-        type=pathlib.Path,
+        type=folder_path,
         default=pathlib.Path(DEFAULT_OUT_DIR),
         metavar="DIR",
-        help="where the graph and plot go when --svg/--plot are not given "
-        f"(default {DEFAULT_OUT_DIR}/)",
+        help="the folder (created if missing) where the graph and plot go when --svg/--plot "
+        f"are not given (default {DEFAULT_OUT_DIR}/)",
     )
     parser.add_argument(
         "--no-files", action="store_true", help="write only the files asked for with --svg/--plot"
@@ -229,15 +317,92 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.plot is not None and not _has_matplotlib():
         parser.error("--plot needs matplotlib: pip install -e '.[demos]'")
+    if args.plot is not None:
+        args.plot = _plot_file(parser, "--plot", args.plot)
+    # the files to write, each checked now: a bad path must not cost a training run
+    args.svg_path, args.plot_path = args.svg, args.plot
+    if not args.no_files:
+        if args.svg is None or (args.plot is None and _has_matplotlib()):
+            problem = _folder_problem(args.out_dir)
+            if problem:
+                parser.error(f"argument --out-dir: {problem}")
+        if args.svg_path is None:
+            args.svg_path = args.out_dir / GRAPH_FILE
+        if args.plot_path is None and _has_matplotlib():
+            args.plot_path = args.out_dir / PLOT_FILE
+    for option, given, path in (
+        ("--svg", args.svg, args.svg_path),
+        ("--plot", args.plot, args.plot_path),
+    ):
+        if path is not None:
+            problem = _file_problem(path)
+            if problem:
+                parser.error(f"argument {option if given is not None else '--out-dir'}: {problem}")
     return args
 
 
-def _has_matplotlib() -> bool:
+def _plot_file(parser: argparse.ArgumentParser, option: str, path: pathlib.Path) -> pathlib.Path:
+    """``path`` with the format matplotlib will write: no extension means PNG, as in savefig."""
+    if path.is_dir():
+        parser.error(
+            f"argument {option}: {str(path)!r} is a folder; give a file path in it, "
+            f"such as {str(path / PLOT_FILE)!r}"
+        )
+    extension = path.suffix.lower().removeprefix(".")
+    if not extension:
+        return path.with_name(path.name + ".png")
+    if extension not in PLOT_FORMATS:
+        parser.error(
+            f"argument {option}: cannot write a .{extension} image; "
+            f"use one of .{', .'.join(PLOT_FORMATS)}"
+        )
+    return path
+
+
+def _folder_problem(folder: pathlib.Path) -> str | None:
+    """Why files cannot be written into ``folder`` (created if missing), or None."""
     try:
-        import matplotlib  # noqa: F401
-    except ImportError:
+        if folder.is_dir():
+            if not os.access(folder, os.W_OK | os.X_OK):
+                return f"the folder {str(folder)!r} is not writable"
+            return None
+        if folder.exists():
+            return f"{str(folder)!r} is a file, not a folder"
+        return _creatable(folder)
+    except OSError as error:
+        return f"cannot use {str(folder)!r}: {error.strerror or error}"
+
+
+def _file_problem(path: pathlib.Path) -> str | None:
+    """Why ``path`` cannot be written as a file (its folders created if missing), or None."""
+    try:
+        if path.is_dir():
+            return f"{str(path)!r} is a folder, not a file"
+        if path.exists() and not os.access(path, os.W_OK):
+            return f"{str(path)!r} is not writable"
+        return _creatable(path)
+    except OSError as error:
+        return f"cannot use {str(path)!r}: {error.strerror or error}"
+
+
+def _creatable(path: pathlib.Path) -> str | None:
+    """Why ``path``'s missing folders cannot be created in its nearest existing one, or None."""
+    existing = path.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"cannot write {str(path)!r}: {str(existing)!r} is a file, not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"cannot write {str(path)!r}: the folder {str(existing)!r} is not writable"
+    return None
+
+
+def _has_matplotlib() -> bool:
+    # find_spec, not import: checking the options stays quick (matplotlib loads in ~0.5 s)
+    try:
+        return importlib.util.find_spec("matplotlib") is not None
+    except ValueError:  # a module whose spec is None: not importable either
         return False
-    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -252,6 +417,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress = Progress(args.steps, use_bar=sys.stderr.isatty())
     try:
         model, losses = train(x, y, args.steps, args.lr, args.seed, report=progress)
+    except DivergedError as diverged:
+        progress.close()
+        print(f"{pathlib.Path(sys.argv[0]).name}: error: {diverged}", file=sys.stderr)
+        return 1
     finally:
         progress.close()
 
@@ -269,25 +438,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     status = 0
-    svg_path = args.svg
-    if svg_path is None and not args.no_files:
-        svg_path = args.out_dir / GRAPH_FILE
-    if svg_path is not None:
+    if args.svg_path is not None:
         try:
-            written = save_graph(svg_path, sample_loss_graph(model, float(x[0]), float(y[0])))
+            written = save_graph(args.svg_path, sample_loss_graph(model, float(x[0]), float(y[0])))
         except Exception as error:  # rendering is a bonus: report it and keep the results
-            print(f"could not write the graph SVG {str(svg_path)!r}: {error}", file=sys.stderr)
+            print(f"could not write the graph SVG {str(args.svg_path)!r}: {error}", file=sys.stderr)
             if args.svg is not None:
                 status = 1
         else:
             print(f"wrote {written} (one sample's loss as a graph, with gradients)")
 
-    plot_path = args.plot
-    if plot_path is None and not args.no_files and _has_matplotlib():
-        plot_path = args.out_dir / PLOT_FILE
-    if plot_path is not None:
-        save_loss_plot(plot_path, losses, x, y, model)
-        print(f"wrote {plot_path} (fitted line and loss curve)")
+    if args.plot_path is not None:
+        try:
+            save_loss_plot(args.plot_path, losses, x, y, model)
+        except Exception as error:  # checked before training, so this is rare: report it
+            print(f"could not write the plot {str(args.plot_path)!r}: {error}", file=sys.stderr)
+            if args.plot is not None:
+                status = 1
+        else:
+            print(f"wrote {args.plot_path} (fitted line and loss curve)")
     return status
 
 

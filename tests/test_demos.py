@@ -184,14 +184,31 @@ def test_linear_regression_plot_without_matplotlib_is_a_usage_error(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_linear_regression_svg_failure_is_reported_not_a_traceback(tmp_path):
-    # a folder where the SVG file should go: writing it must fail
+def test_linear_regression_svg_folder_is_refused_before_training(tmp_path):
+    # a folder where the SVG file should go: refused before any training step
     (tmp_path / "taken.svg").mkdir()
     result = run([LINEAR_REGRESSION, "--steps", "5", "--svg", "taken.svg", "--no-files"], tmp_path)
-    assert result.returncode == 1
-    assert "could not write the graph SVG 'taken.svg'" in result.stderr
+    assert result.returncode == 2
+    assert "argument --svg: 'taken.svg' is a folder, not a file" in result.stderr
     assert "Traceback" not in result.stderr
-    assert "learned:" in result.stdout  # the results are still printed
+    assert result.stdout == ""  # not even the data line: nothing ran
+
+
+def test_linear_regression_svg_failure_is_reported_not_a_traceback(tmp_path, monkeypatch, capsys):
+    # the path passes the checks but drawing fails: reported after the results, exit 1
+    demo = load_demo(LINEAR_REGRESSION)
+
+    def broken(path, loss):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(demo, "save_graph", broken)
+    monkeypatch.chdir(tmp_path)
+    status = demo.main(["--steps", "5", "--svg", "graph.svg", "--no-files"])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert "could not write the graph SVG 'graph.svg'" in captured.err
+    assert "No space left on device" in captured.err
+    assert "learned:" in captured.out  # the results are still printed
 
 
 @pytest.mark.parametrize(
@@ -201,9 +218,9 @@ def test_linear_regression_svg_failure_is_reported_not_a_traceback(tmp_path):
         (["--lr", "-1"], "argument --lr: must be a finite number > 0"),
         (["--lr", "nan"], "argument --lr: must be a finite number > 0"),
         (["--lr", "fast"], "argument --lr: expected a number, got 'fast'"),
-        (["--steps", "0"], "argument --steps: must be >= 1, got 0"),
+        (["--steps", "0"], "argument --steps: must be from 1 to 100,000, got 0"),
         (["--steps", "1.5"], "argument --steps: expected a whole number, got '1.5'"),
-        (["--seed", "x"], "argument --seed: invalid int value"),
+        (["--seed", "x"], "argument --seed: expected a whole number, got 'x'"),
         (["--bogus"], "unrecognized arguments: --bogus"),
     ],
 )
@@ -332,9 +349,9 @@ def test_moons_data_in_process():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--lr", "0"], "argument --lr: must be > 0"),
-        (["--momentum", "-0.1"], "argument --momentum: must be a finite number >= 0"),
-        (["--samples", "1"], "--samples must be >= 2"),
+        (["--lr", "0"], "argument --lr: must be a finite number > 0, got 0"),
+        (["--momentum", "-0.1"], "argument --momentum: must be a number >= 0 and < 1"),
+        (["--samples", "1"], "argument --samples: must be from 2 to 2,000, got 1"),
         (["--steps", "many"], "argument --steps: expected a whole number"),
     ],
 )

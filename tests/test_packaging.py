@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +86,28 @@ def test_ci_runs_the_readme_test_command_word_for_word() -> None:
     ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
     assert test_command in ci_lines
     assert ci_lines[-1] == test_command  # the last step, so its exit status is CI's
+
+
+def test_readme_and_docs_run_python_one_way() -> None:
+    """Set-up activates the venv; every later command says plain ``python``, never a path.
+
+    A reader who copies a command gets the venv's Python (with the extras
+    installed), not whichever ``python`` comes first on PATH, as long as the
+    venv is active, which the README's first command does and says.
+    """
+    setup = "python3 -m venv .venv && . .venv/bin/activate && pip install -q -e "
+    readme = (ROOT / "README.md").read_text()
+    assert [line for line in readme.splitlines() if line.startswith("python3 ")] == [
+        setup + '".[demos]" && python demos/linear_regression.py',
+        setup + '".[dev,demos]" && python -m pytest',
+    ]
+    assert "in a new shell, run `. .venv/bin/activate` first" in " ".join(readme.split())
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = path.read_text()
+        assert ".venv/bin/python" not in text and ".venv/bin/pip" not in text, path.name
+        for block in re.findall(r"^```console\n(.*?)^```$", text, flags=re.S | re.M):
+            for line in block.splitlines():
+                command = line.removeprefix("$ ")
+                if re.search(r"\b(python3?|pip)\b", command) and not command.startswith(setup):
+                    # a command, or an error line a command printed (python -m autograd: ...)
+                    assert command.startswith("python "), f"{path.name}: {line}"
