@@ -129,7 +129,7 @@ def test_a_chain_deeper_than_the_recursion_limit_is_named():
     for _ in range(5_000):
         node = node.tanh()
     name = node_names(node)[node]
-    assert name == "tanh(tanh(tanh(tanh(\u2026))))"
+    assert name.startswith("tanh(tanh(") and name.endswith("\u2026))") and len(name) <= 30
 
 
 def test_operation_forms():
