@@ -1,4 +1,4 @@
-"""Node names: a label, or the sub-expression that computed the node, short and the same everywhere."""
+"""Node names: a label, or the sub-expression that computed the node, short and shared."""
 
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ def test_an_unshortened_name_evaluates_in_python_to_the_node_data(case):
     names = node_names(root, max_length=10_000)
     scope = {name: value.data for name, value in values.items()} | FUNCTIONS
     for node in topological_order(root):
-        assert eval(names[node], {"__builtins__": {}}, scope) == pytest.approx(  # noqa: S307
+        assert eval(names[node], {"__builtins__": {}}, scope) == pytest.approx(
             node.data, rel=1e-3, abs=1e-9
         ), names[node]
 
