@@ -26,17 +26,13 @@ class BackwardStep(NamedTuple):
     contributions: tuple[Contribution, ...]
 
     def __str__(self) -> str:
-        node = self.node
-        name = f"{node.label} = " if node.label else ""
-        terms = "; ".join(
-            f"{_name(item.input)}: {self.upstream:.6g} x {item.local:.6g} = {item.contribution:.6g}"
-            for item in self.contributions
-        )
-        return f"{name}{node.op} (data={node.data:.6g}) upstream={self.upstream:.6g} -> {terms}"
+        """The step in words: the op, the upstream, and for each input the chain rule and
+        the derivative rule with its numbers (see ``autograd.explain.step_lines``)."""
+        from autograd.explain import step_lines
+        from autograd.names import node_names
 
-
-def _name(node: Value) -> str:
-    return node.label if node.label else f"{node.data:.6g}"
+        names = node_names(self.node)
+        return "\n".join(step_lines(self.node, self.upstream, self.contributions, names))
 
 
 def backward(root: Value, seed: float) -> None:
