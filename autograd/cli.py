@@ -217,7 +217,7 @@ def steps_table(steps: Sequence[BackwardStep], *, ascii: bool = False) -> str:
         row = [str(number_), _node_name(step.node, names), step.node.op, number(step.upstream)]
         texts = local_rule_texts(step.node, ascii=ascii)
         for item, text in zip(step.contributions, texts, strict=True):
-            if " is a constant" in text:
+            if text.constant:
                 row += [_node_name(item.input, names), "constant", "-"]
             else:
                 row += [
@@ -226,7 +226,7 @@ def steps_table(steps: Sequence[BackwardStep], *, ascii: bool = False) -> str:
                     number(item.contribution),
                 ]
         rows.append(row)
-        rules.append(f"{number_:<4}  " + "; ".join(texts))
+        rules.append(f"{number_:<4}  " + "; ".join(text.text for text in texts))
     widths = [
         max(len(row[column]) for row in rows if column < len(row)) for column in range(len(header))
     ]

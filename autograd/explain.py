@@ -7,17 +7,22 @@ filled in: ``d out/d a = 1 - out² = 1 - 0.9951² = 0.0098``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from autograd.names import operation_form
 
 if TYPE_CHECKING:
     from autograd.value import LocalRule, Value
 
-__all__ = ["SYMBOLS", "legend", "local_rule_texts", "number", "pretty", "step_lines"]
+__all__ = ["SYMBOLS", "RuleText", "legend", "local_rule_texts", "number", "pretty", "step_lines"]
 
-SYMBOLS = ("a", "b")  # how a rule calls the op's operands; "out" is the op's result
+# How the explanations call an op's operands; "out" is its result. The rules are written
+# in a and b (autograd.value.local_rules); they are shown in u and v, letters that
+# graphs rarely use, so that "a = a*b" never reads as nonsense in a graph of a and b.
+SYMBOLS = ("u", "v")
+_RULE_SYMBOLS = (re.compile(r"\ba\b"), re.compile(r"\bb\b"))
 
 _SUPERSCRIPTS = {"**2": "\u00b2", "**3": "\u00b3"}
 
@@ -43,8 +48,13 @@ def pretty(formula: str, *, ascii: bool = False) -> str:
     return formula.replace("**", "^").replace(" * ", " \u00d7 ").replace("*", "\u00d7")
 
 
-def local_rule_texts(node: Value, *, ascii: bool = False) -> list[str]:
-    """For each input of ``node``: ``d out/d a = rule = rule with numbers = local``.
+class RuleText(NamedTuple):
+    constant: bool  # the operand is a constant: not differentiated, no gradient
+    text: str  # "d out/d u = 1 - out² = 1 - 0.9951² = 0.0098", or "v is a constant: ..."
+
+
+def local_rule_texts(node: Value, *, ascii: bool = False) -> list[RuleText]:
+    """For each input of ``node``: ``d out/d u = rule = rule with numbers = local``.
 
     A constant operand is said to be one: it is not differentiated (its local
     derivative is recorded as 0 and it receives no gradient).
@@ -53,14 +63,17 @@ def local_rule_texts(node: Value, *, ascii: bool = False) -> list[str]:
 
     texts = []
     for symbol, rule in zip(SYMBOLS, local_rules(node), strict=False):
-        texts.append(_rule_text(symbol, rule, ascii))
+        texts.append(RuleText(rule.constant, _rule_text(symbol, rule, ascii)))
     return texts
 
 
 def _rule_text(symbol: str, rule: LocalRule, ascii: bool) -> str:
     if rule.constant:
         return f"{symbol} is a constant: not differentiated"
-    parts = [f"d out/d {symbol}", pretty(rule.formula, ascii=ascii)]
+    formula = rule.formula
+    for pattern, shown_symbol in zip(_RULE_SYMBOLS, SYMBOLS, strict=True):
+        formula = pattern.sub(shown_symbol, formula)
+    parts = [f"d out/d {symbol}", pretty(formula, ascii=ascii)]
     shown = pretty(rule.shown, ascii=ascii)
     result = number(rule.local)
     if shown and shown not in parts and shown != result:
@@ -71,7 +84,7 @@ def _rule_text(symbol: str, rule: LocalRule, ascii: bool) -> str:
 
 
 def legend(node: Value, names: Mapping[Value, str]) -> str:
-    """``out = tanh(a), out is tanh(a*b + b**2), a is a*b + b**2``: what the rule's letters are."""
+    """``out = tanh(u), out is tanh(a*b + b**2), u is a*b + b**2``: what the letters are."""
     symbols = SYMBOLS[: len(node.inputs)]
     parts = [f"out = {operation_form(node.op, symbols)}", f"out is {names[node]}"]
     for symbol, input_node in zip(symbols, node.inputs, strict=False):
@@ -95,8 +108,8 @@ def step_lines(
     >>> step = next(y.backward_steps())
     >>> print(*step_lines(step.node, step.upstream, step.contributions, {y: "y", x: "x",
     ...     y.inputs[0]: "x*4"}), sep="\\n")
-    y: out = tanh(a), upstream 1
-      a = x*4: 1 × 0.0706508 = 0.0706508; d out/d a = 1 - out² = 1 - 0.964² = 0.0706508
+    y: out = tanh(u), upstream 1
+      u = x*4: 1 × 0.0706508 = 0.0706508; d out/d u = 1 - out² = 1 - 0.964² = 0.0706508
     """
     times = "x" if ascii else "\u00d7"
     symbols = SYMBOLS[: len(node.inputs)]
@@ -106,11 +119,11 @@ def step_lines(
     rules = local_rule_texts(node, ascii=ascii)
     for symbol, item, rule in zip(symbols, contributions, rules, strict=True):
         input_name = names[item.input]
-        if rule.startswith(f"{symbol} is a constant"):
+        if rule.constant:
             lines.append(f"  {symbol} = {input_name} is a constant: not differentiated")
             continue
         lines.append(
             f"  {symbol} = {input_name}: {number(upstream)} {times} {number(item.local)} = "
-            f"{number(item.contribution)}; {rule}"
+            f"{number(item.contribution)}; {rule.text}"
         )
     return lines
