@@ -26,12 +26,16 @@ class BackwardStep(NamedTuple):
     contributions: tuple[Contribution, ...]
 
     def __str__(self) -> str:
-        """The step in words: the op, the upstream, and for each input the chain rule and
-        the derivative rule with its numbers (see ``autograd.explain.step_lines``)."""
+        """The step in words, as ``--steps`` and the stepper say it.
+
+        The first line names the node and its op (``out = tanh(u)``) and the upstream;
+        then one line per input: ``upstream × local = contribution`` and the op's
+        derivative rule with its numbers. A constant input is said to be one.
+        """
         from autograd.explain import step_lines
         from autograd.names import node_names
 
-        names = node_names(self.node)
+        names = node_names(self.node)  # labels, or sub-expressions such as tanh(w*x)
         return "\n".join(step_lines(self.node, self.upstream, self.contributions, names))
 
 

@@ -237,7 +237,7 @@ def steps_table(steps: Sequence[BackwardStep], *, ascii: bool = False) -> str:
     times = "x" if ascii else "\u00d7"
     lines += [
         "",
-        f"rules (out is the node, a and b its inputs; contribution = upstream {times} local):",
+        f"rules (out is the node, u and v its inputs; contribution = upstream {times} local):",
     ]
     return "\n".join(lines + rules)
 
