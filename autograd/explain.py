@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from autograd.names import operation_form
 
 if TYPE_CHECKING:
-    from autograd.value import LocalRule, Value
+    from autograd.rules import LocalRule
+    from autograd.value import Value
 
 __all__ = ["SYMBOLS", "RuleText", "legend", "local_rule_texts", "number", "pretty", "step_lines"]
 
@@ -59,7 +60,7 @@ def local_rule_texts(node: Value, *, ascii: bool = False) -> list[RuleText]:
     A constant operand is said to be one: it is not differentiated (its local
     derivative is recorded as 0 and it receives no gradient).
     """
-    from autograd.value import local_rules
+    from autograd.rules import local_rules
 
     texts = []
     for symbol, rule in zip(SYMBOLS, local_rules(node), strict=False):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Union
+import threading
+from collections.abc import Callable, Iterator
+from types import CodeType
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, Union
 
 from autograd.modes import _Modes
 
@@ -14,9 +16,48 @@ if TYPE_CHECKING:
 
 Number = int | float | bool | numbers.Real
 Operand = Union["Value", Number]
+F = TypeVar("F", bound=Callable[..., Any])
 
 _INF = math.inf
 _new_node = object.__new__
+
+# Set while compile_graph traces a function in this thread: a truth test or a
+# comparison on a Value then means the graph depends on the data.
+_trace_state = threading.local()
+_trace_state.active = False
+
+
+class Derivative(NamedTuple):
+    """An op's local derivatives as formulas, declared once beside the op's forward code.
+
+    Each formula is a Python expression in the op's variables ``a`` and ``b``
+    (its operands) and ``out`` (its result), and the functions exp, log, sin,
+    cos, step and sign. The forward code computes the same numbers inline on
+    floats (a call per op would cost the fast path about 6%); everything else
+    evaluates these formulas: the stepper's and ``--steps``'s rule text,
+    ``create_graph`` (on Values, so the derivative can be differentiated
+    again) and compiled replay (on NumPy arrays). A test checks, for every op,
+    that each formula gives exactly the local derivative the forward code
+    records.
+    """
+
+    op: str
+    formulas: tuple[str, ...]  # d out / d a, then d out / d b
+    code: tuple[CodeType, ...]
+
+
+DERIVATIVES: dict[str, Derivative] = {}
+
+
+def derivative(op: str, *formulas: str) -> Callable[[F], F]:
+    """Declare ``op``'s local derivatives (one formula per operand) on its forward method."""
+
+    def register(method: F) -> F:
+        code = tuple(compile(formula, f"<d {op}>", "eval") for formula in formulas)
+        DERIVATIVES[op] = Derivative(op, formulas, code)
+        return method
+
+    return register
 
 
 class Value:
@@ -99,98 +140,134 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    # ---- operations: each computes its result and its local derivatives together ----
+    def __bool__(self) -> bool:
+        if getattr(_trace_state, "active", False):
+            from autograd.compiled import data_dependent_branch
 
+            raise data_dependent_branch("a truth test (if, while, and, or, not)")
+        return True
+
+    def _compare(self, other: object, symbol: str) -> bool:
+        if getattr(_trace_state, "active", False):
+            from autograd.compiled import data_dependent_branch
+
+            raise data_dependent_branch(f"a comparison ({symbol})")
+        raise TypeError(
+            f"comparison {symbol} is not defined on Values (they compare by identity); "
+            f"compare their .data: {self!r} {symbol} {other!r:.60}"
+        )
+
+    def __lt__(self, other: object) -> bool:
+        return self._compare(other, "<")
+
+    def __le__(self, other: object) -> bool:
+        return self._compare(other, "<=")
+
+    def __gt__(self, other: object) -> bool:
+        return self._compare(other, ">")
+
+    def __ge__(self, other: object) -> bool:
+        return self._compare(other, ">=")
+
+    # ---- operations: each computes its result and its local derivatives together ----
+    # A number operand (the 2 in 2 * x) becomes a Constant leaf, which is never
+    # differentiated: its local derivative is recorded as 0.0 (see Constant).
+
+    @derivative("+", "1", "1")
     def __add__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _operand(other, "+")
-        # d(a+b)/da = 1, d(a+b)/db = 1
+            return _record("+", self.data + other.data, self, 1.0, other, 0.0)
         return _record("+", self.data + other.data, self, 1.0, other, 1.0)
 
     def __radd__(self, other: Number) -> Value:
-        return _operand(other, "+") + self
+        other = _operand(other, "+")
+        return _record("+", other.data + self.data, other, 0.0, self, 1.0)
 
+    @derivative("-", "1", "-1")
     def __sub__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _operand(other, "-")
-        # d(a-b)/da = 1, d(a-b)/db = -1
+            return _record("-", self.data - other.data, self, 1.0, other, 0.0)
         return _record("-", self.data - other.data, self, 1.0, other, -1.0)
 
     def __rsub__(self, other: Number) -> Value:
-        return _operand(other, "-") - self
+        other = _operand(other, "-")
+        return _record("-", other.data - self.data, other, 0.0, self, -1.0)
 
+    @derivative("*", "b", "a")
     def __mul__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _operand(other, "*")
-        # d(a*b)/da = b, d(a*b)/db = a
+            return _record("*", self.data * other.data, self, other.data, other, 0.0)
         return _record("*", self.data * other.data, self, other.data, other, self.data)
 
     def __rmul__(self, other: Number) -> Value:
-        return _operand(other, "*") * self
+        other = _operand(other, "*")
+        return _record("*", other.data * self.data, other, 0.0, self, other.data)
 
+    @derivative("/", "1/b", "-out/b")
     def __truediv__(self, other: Operand) -> Value:
-        if type(other) is not Value:
+        divisor_is_constant = type(other) is not Value
+        if divisor_is_constant:
             other = _operand(other, "/")
         if other.data == 0.0:
             raise ZeroDivisionError(
                 f"op '/': division by zero: divisor {_describe(other)}, dividend {_describe(self)}"
             )
         quotient = self.data / other.data
-        # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2 (written -(a/b)/b so b**2 cannot overflow)
-        return _record("/", quotient, self, 1.0 / other.data, other, -quotient / other.data)
+        # -out/b rather than -a/b**2, so that b**2 cannot overflow
+        local_b = 0.0 if divisor_is_constant else -quotient / other.data
+        return _record("/", quotient, self, 1.0 / other.data, other, local_b)
 
     def __rtruediv__(self, other: Number) -> Value:
-        return _operand(other, "/") / self
+        return _with_constant(Value.__truediv__, other, self, "/")
 
+    @derivative("**", "b*a**(b - 1)", "out*log(a)")
     def __pow__(self, exponent: Operand) -> Value:
-        if isinstance(exponent, Value):
+        if type(exponent) is Value:
             return _power_of_values(self, exponent)
-        base = self.data
-        power = _to_float(exponent, "op '**'")
-        _check_power_domain(self, power)
-        # d(a**b)/da = b * a**(b-1); the exponent is a constant, so no derivative for it
-        return _record(
-            "**", _ieee_pow(base, power), self, _power_rule(base, power), Constant(power), 0.0
-        )
+        return _power_of_number(self, _operand(exponent, "**"))
 
     def __rpow__(self, base: Number) -> Value:
-        return _power_of_values(_operand(base, "**"), self)
+        return _with_constant(Value.__pow__, base, self, "**")
 
+    @derivative("neg", "-1")
     def __neg__(self) -> Value:
-        # d(-a)/da = -1
         return _record("neg", -self.data, self, -1.0)
 
+    @derivative("exp", "out")
     def exp(self) -> Value:
         """e ** self; overflows to inf as IEEE floats do."""
         try:
             result = math.exp(self.data)
         except OverflowError:
             result = _INF
-        # d(e**a)/da = e**a
         return _record("exp", result, self, result)
 
+    @derivative("log", "1/a")
     def log(self) -> Value:
         """Natural logarithm; raises ValueError for a value <= 0."""
         a = self.data
         if a <= 0.0:
             raise ValueError(f"op 'log': math domain error: input {_describe(self)} must be > 0")
-        # d(ln a)/da = 1/a
         return _record("log", math.log(a), self, 1.0 / a)
 
+    @derivative("tanh", "1 - out**2")
     def tanh(self) -> Value:
         """Hyperbolic tangent (saturates to +-1, never overflows)."""
         result = math.tanh(self.data)
-        # d(tanh a)/da = 1 - tanh(a)**2
         return _record("tanh", result, self, 1.0 - result * result)
 
+    @derivative("relu", "step(a)")
     def relu(self) -> Value:
         """max(0, self); the derivative at 0 is taken as 0, as PyTorch does."""
         a = self.data
-        # d(relu a)/da = 1 if a > 0 else 0
         if a > 0.0:
             return _record("relu", a, self, 1.0)
         return _record("relu", 0.0 if a <= 0.0 else a, self, 0.0)  # NaN stays NaN
 
+    @derivative("sigmoid", "out*(1 - out)")
     def sigmoid(self) -> Value:
         """Logistic function 1 / (1 + e**-self), computed without overflow."""
         a = self.data
@@ -200,13 +277,12 @@ class Value:
             # for large negative a, exp(-a) would overflow: use e**a / (1 + e**a)
             exp_a = math.exp(a)
             result = exp_a / (1.0 + exp_a)
-        # d(s(a))/da = s(a) * (1 - s(a))
         return _record("sigmoid", result, self, result * (1.0 - result))
 
+    @derivative("abs", "sign(a)")
     def abs(self) -> Value:
         """|self|; the derivative at 0 is taken as 0, as PyTorch does."""
         a = self.data
-        # d|a|/da = sign(a)
         if a > 0.0:
             return _record("abs", a, self, 1.0)
         if a < 0.0:
@@ -215,26 +291,26 @@ class Value:
 
     __abs__ = abs
 
+    @derivative("sqrt", "0.5/out")
     def sqrt(self) -> Value:
         """Square root; raises ValueError for a negative value."""
         a = self.data
         if a < 0.0:
             raise ValueError(f"op 'sqrt': math domain error: input {_describe(self)} must be >= 0")
         result = math.sqrt(a)
-        # d(sqrt a)/da = 1 / (2 sqrt a), infinite at 0
-        local = 0.5 / result if result != 0.0 else _INF
+        local = 0.5 / result if result != 0.0 else _INF  # infinite at 0
         return _record("sqrt", result, self, local)
 
+    @derivative("sin", "cos(a)")
     def sin(self) -> Value:
         """Sine; raises ValueError for an infinite value."""
         a = _finite_for(self, "sin")
-        # d(sin a)/da = cos a
         return _record("sin", math.sin(a), self, math.cos(a))
 
+    @derivative("cos", "-sin(a)")
     def cos(self) -> Value:
         """Cosine; raises ValueError for an infinite value."""
         a = _finite_for(self, "cos")
-        # d(cos a)/da = -sin a
         return _record("cos", math.cos(a), self, -math.sin(a))
 
     def _repr_svg_(self) -> str | None:
@@ -252,8 +328,12 @@ class Value:
 
     # ---- the backward pass lives in autograd.backprop; these are its entry points ----
 
-    def backward(self, grad: Number = 1.0) -> None:
+    def backward(self, grad: Number | Value = 1.0, create_graph: bool = False) -> None:
         """Add ``grad * d self / d node`` to ``node.grad`` for every node reachable from self.
+
+        With ``create_graph=True`` the gradients added are Values with a graph
+        of their own (``.grad`` becomes a Value), which can be differentiated
+        again, as in PyTorch. Constants are not differentiated (see Constant).
 
         >>> from autograd import Value
         >>> x = Value(3.0)
@@ -262,6 +342,12 @@ class Value:
         >>> x.grad
         6.0
         """
+        if create_graph:
+            from autograd.higher import backward_with_graph
+
+            seed = grad if isinstance(grad, Value) else _to_float(grad, "backward(grad=...)")
+            backward_with_graph(self, seed)
+            return
         from autograd.backprop import backward
 
         backward(self, _to_float(grad, "backward(grad=...)"))
@@ -288,9 +374,138 @@ class Value:
 
 
 class Constant(Value):
-    """A leaf made from a Python or NumPy number used as an operand (the 2 in ``2 * x``)."""
+    """A leaf made from a Python or NumPy number used as an operand (the 2 in ``2 * x``).
+
+    One rule for every op: a constant is not differentiated. Its local
+    derivative is recorded as 0.0 and it never receives a gradient, as a
+    tensor without ``requires_grad`` in PyTorch. To differentiate with respect
+    to a number, make it a ``Value``.
+
+    >>> from autograd import Value
+    >>> x = Value(3.0, label="x")
+    >>> two_x = 2 * x
+    >>> y = two_x + x ** 2
+    >>> y.backward()
+    >>> x.grad, two_x.local_grads, two_x.inputs[0].grad
+    (8.0, (0.0, 2.0), 0.0)
+    """
 
     __slots__ = ()
+
+    # A Constant used as the left operand (Constant(2) * x, or the x of nn's
+    # inputs in x * 2) follows the same rule: these run the Value op on
+    # stand-ins, then mark the constants as not differentiated.
+    def __add__(self, other: Operand) -> Value:
+        return _with_constant(Value.__add__, self, other, "+")
+
+    def __radd__(self, other: Number) -> Value:
+        return _with_constant(Value.__add__, other, self, "+")
+
+    def __sub__(self, other: Operand) -> Value:
+        return _with_constant(Value.__sub__, self, other, "-")
+
+    def __rsub__(self, other: Number) -> Value:
+        return _with_constant(Value.__sub__, other, self, "-")
+
+    def __mul__(self, other: Operand) -> Value:
+        return _with_constant(Value.__mul__, self, other, "*")
+
+    def __rmul__(self, other: Number) -> Value:
+        return _with_constant(Value.__mul__, other, self, "*")
+
+    def __truediv__(self, other: Operand) -> Value:
+        return _with_constant(Value.__truediv__, self, other, "/")
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return _with_constant(Value.__truediv__, other, self, "/")
+
+    def __rpow__(self, base: Number) -> Value:
+        return _with_constant(Value.__pow__, base, self, "**")
+
+    def _unary(self, op: Callable[[Value], Value]) -> Value:
+        stand_in = _stand_in(self)
+        return _restore(op(stand_in), stand_in, self)
+
+    def __pow__(self, exponent: Operand) -> Value:
+        stand_in = _stand_in(self)
+        return _restore(stand_in**exponent, stand_in, self)
+
+    def __neg__(self) -> Value:
+        return self._unary(Value.__neg__)
+
+    def exp(self) -> Value:
+        return self._unary(Value.exp)
+
+    def log(self) -> Value:
+        return self._unary(Value.log)
+
+    def tanh(self) -> Value:
+        return self._unary(Value.tanh)
+
+    def relu(self) -> Value:
+        return self._unary(Value.relu)
+
+    def sigmoid(self) -> Value:
+        return self._unary(Value.sigmoid)
+
+    def abs(self) -> Value:
+        return self._unary(Value.abs)
+
+    __abs__ = abs
+
+    def sqrt(self) -> Value:
+        return self._unary(Value.sqrt)
+
+    def sin(self) -> Value:
+        return self._unary(Value.sin)
+
+    def cos(self) -> Value:
+        return self._unary(Value.cos)
+
+
+def _with_constant(
+    op: Callable[[Value, Value], Value], left: object, right: object, symbol: str
+) -> Value:
+    """``op(left, right)`` where either side may be a number or a Constant.
+
+    The op runs on plain Value stand-ins, so its forward code stays in one
+    place; then each constant takes its stand-in's place as an input, with
+    local derivative 0.0: constants are not differentiated.
+    """
+    left_input = _operand(left, symbol)
+    right_input = _operand(right, symbol)
+    left_stand_in = _stand_in(left_input)
+    right_stand_in = _stand_in(right_input)
+    result = op(left_stand_in, right_stand_in)
+    _restore(result, left_stand_in, left_input)
+    return _restore(result, right_stand_in, right_input)
+
+
+def _restore(result: Value, stand_in: Value, original: Value) -> Value:
+    """Put ``original`` back where ``stand_in`` is an input of ``result``, not differentiated."""
+    if stand_in is not original:
+        if result._input_a is stand_in:
+            result._input_a = original
+            result._local_a = 0.0
+        if result._input_b is stand_in:
+            result._input_b = original
+            result._local_b = 0.0
+    return result
+
+
+def _stand_in(node: Value) -> Value:
+    """``node`` itself if it is a plain Value, else a plain Value leaf with its data and label."""
+    if type(node) is Value:
+        return node
+    stand_in = _new_node(Value)
+    stand_in.data = node.data
+    stand_in.grad = 0.0
+    stand_in.label = node.label
+    stand_in.op = ""
+    stand_in._input_a = None
+    stand_in._input_b = None
+    stand_in._upstream = 0.0
+    return stand_in
 
 
 def _record(
@@ -432,6 +647,16 @@ def _check_power_domain(base_node: Value, power: float) -> None:
         )
 
 
+def _power_of_number(base_node: Value, exponent_node: Value) -> Value:
+    """base ** exponent where the exponent is a number (a Constant): not differentiated."""
+    base = base_node.data
+    power = exponent_node.data
+    _check_power_domain(base_node, power)
+    return _record(
+        "**", _ieee_pow(base, power), base_node, _power_rule(base, power), exponent_node, 0.0
+    )
+
+
 def _power_of_values(base_node: Value, exponent_node: Value) -> Value:
     """base ** exponent where the exponent is a Value: both derivatives are taken."""
     base = base_node.data
@@ -442,7 +667,6 @@ def _power_of_values(base_node: Value, exponent_node: Value) -> Value:
             f"exponent is a Value ({_describe(exponent_node)}), since d/d exponent = a**b * ln a"
         )
     result = _ieee_pow(base, power)
-    # d(a**b)/da = b * a**(b-1), d(a**b)/db = a**b * ln a
     return _record(
         "**", result, base_node, _power_rule(base, power), exponent_node, result * math.log(base)
     )

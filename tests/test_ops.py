@@ -115,13 +115,48 @@ def test_numbers_on_either_side_become_constant_leaves(
     assert x.grad == pytest.approx(expected_grad, rel=1e-15)
 
 
-def test_constant_leaves_receive_their_gradient() -> None:
-    x = Value(3.0)
-    result = 2 * x
+@pytest.mark.parametrize(
+    "expression",
+    [
+        lambda x: 2 * x,
+        lambda x: x * 2,
+        lambda x: x + 2,
+        lambda x: 2 + x,
+        lambda x: x - 2,
+        lambda x: 2 - x,
+        lambda x: x / 2,
+        lambda x: 2 / x,
+        lambda x: x**2,
+        lambda x: 2**x,
+        lambda x: Constant(2.0) * x,
+        lambda x: x * Constant(2.0),
+        lambda x: Constant(2.0) ** x,
+        lambda x: x ** Constant(2.0),
+        lambda x: Constant(2.0) - x,
+        lambda x: Constant(2.0) / x,
+    ],
+)
+def test_constants_are_not_differentiated_on_any_op(expression) -> None:
+    # one rule for every op (issue 8): a number operand is recorded with local 0.0
+    # and gets no gradient; earlier, x ** 2 recorded 0 but 2 ** x and x * 4 did not
+    x = Value(3.0, label="x")
+    result = expression(x)
     result.backward()
-    constant = result.inputs[0]
-    assert constant.data == 2.0
-    assert constant.grad == 3.0
+    for node, local in zip(result.inputs, result.local_grads, strict=True):
+        if type(node) is Constant:
+            assert local == 0.0
+            assert node.grad == 0.0
+    assert x.grad != 0.0
+
+
+def test_unary_ops_on_a_constant_record_local_zero() -> None:
+    constant = Constant(0.5)
+    for result in (constant.exp(), constant.tanh(), -constant, abs(constant)):
+        assert result.inputs == (constant,)
+        assert result.local_grads == (0.0,)
+    square = constant**2
+    assert square.inputs[0] is constant
+    assert square.local_grads == (0.0, 0.0)
 
 
 def test_numpy_object_arrays_of_values_work_with_dot_and_sum() -> None:

@@ -1,0 +1,534 @@
+"""Trace once, run a batch: a scalar graph compiled to a flat program replayed over NumPy arrays.
+
+A scalar graph costs one Python object per op per sample, but its *shape* is
+the same for every sample: only the numbers change. ``compile_graph`` calls
+your function once on Values, records the graph as a Wengert list (one
+statement per op: ``t5 = t3 * t4``), and turns it into Python source that runs
+each statement once on whole columns of samples, followed by the adjoint
+statements (``g3 += g5 * t4``) that apply the chain rule backwards. The
+adjoint statements are written from the same derivative formulas the scalar
+ops declare (``autograd.value.DERIVATIVES``), so both engines use one rule.
+
+    >>> from autograd import compile_graph
+    >>> import numpy as np
+    >>> from autograd import Value
+    >>> w = Value(2.0, label="w")
+    >>> program = compile_graph(lambda x, y: (w * x - y) ** 2, params=[("w", w)])
+    >>> print(program)
+    inputs: x, y; parameters: p0 = w
+      t0 = p0 * x
+      t1 = t0 - y
+      t2 = t1 ** 2.0
+    adjoints (d t2 / d ...):
+      g2 = 1
+      g1 = g2 * (2.0*t1**(2.0 - 1))
+      g0 = g1
+      gp0 = g0 * (x)
+    >>> loss, grads = program.run(np.array([1.0, 2.0]), np.array([3.0, 3.0]))
+    >>> loss.tolist(), grads["w"].tolist()
+    ([1.0, 1.0], [-2.0, 4.0])
+"""
+
+from __future__ import annotations
+
+import inspect
+import keyword
+import re
+import sys
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from autograd.graph import topological_order
+from autograd.modes import enable_grad
+from autograd.value import DERIVATIVES, Constant, Value, _trace_state
+
+# How each op runs on arrays: a NumPy expression in its operands a and b.
+_FORWARD = {
+    "+": "{a} + {b}",
+    "-": "{a} - {b}",
+    "*": "{a} * {b}",
+    "/": "{a} / {b}",
+    "**": "{a} ** {b}",
+    "neg": "-{a}",
+    "exp": "np.exp({a})",
+    "log": "np.log({a})",
+    "tanh": "np.tanh({a})",
+    "relu": "_relu({a})",
+    "sigmoid": "_sigmoid({a})",
+    "abs": "np.abs({a})",
+    "sqrt": "np.sqrt({a})",
+    "sin": "np.sin({a})",
+    "cos": "np.cos({a})",
+}
+
+# The ops whose scalar version raises for some inputs: the replay checks the
+# same condition per sample and raises the same exception, naming the sample.
+_DOMAIN_CHECKED = {"/", "**", "log", "sqrt", "sin", "cos"}
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_RESERVED = re.compile(r"(t|g|gp|p)\d+\Z|np\Z|_\w*")
+
+
+class TraceError(RuntimeError):
+    """The function cannot be traced faithfully (its graph depends on the data)."""
+
+
+class CompiledMismatchError(AssertionError):
+    """``Program.check`` found the replay and the scalar graph disagree."""
+
+
+def data_dependent_branch(what: str) -> TraceError:
+    """The error for a truth test or comparison on a Value while tracing, naming the user's line."""
+    frame = _user_frame()
+    where = f"{frame.filename}, line {frame.lineno}: {frame.line}" if frame else "unknown line"
+    return TraceError(
+        f"compile_graph: {what} on a Value while tracing, at {where}. The graph would depend "
+        "on this sample's data, so one trace cannot stand for every sample; compute both "
+        "branches with ops (relu, abs, sigmoid) or do not compile this function"
+    )
+
+
+def _user_frame() -> traceback.FrameSummary | None:
+    package = __name__.rsplit(".", 1)[0]
+    for frame in reversed(traceback.extract_stack()):
+        module_path = frame.filename.replace("\\", "/")
+        if f"/{package}/" not in module_path:
+            return frame
+    return None
+
+
+def compile_graph(
+    fn: Callable[..., Value],
+    params: Any = (),
+    *,
+    example: Sequence[float] | None = None,
+) -> Program:
+    """Trace ``fn`` once on Values and compile its graph to a program that runs on arrays.
+
+    ``fn`` takes one sample's inputs as positional arguments (Values while
+    tracing) and returns that sample's loss as a Value. ``params`` is a Module
+    (anything with ``named_parameters()``) or an iterable of ``(name, Value)``
+    pairs: the parameters the gradients are taken for. ``example`` gives the
+    sample the trace runs on (default: 0.5 for each input); the program does
+    not depend on it unless ``fn`` branches on data, which the trace refuses
+    where it can see it (a truth test or a comparison on a Value). It cannot
+    see ``if x.data > 0``: such a function gives a program that follows the
+    traced branch for every sample (``Program.check`` finds that out).
+    """
+    if not callable(fn):
+        raise TypeError(f"compile_graph: fn must be callable, got {type(fn).__name__}")
+    named = _named_parameters(params)
+    names = _input_names(fn, example)
+    point = [0.5] * len(names) if example is None else list(example)
+    if len(point) != len(names):
+        raise ValueError(
+            f"compile_graph: example has {len(point)} values, fn takes {len(names)} inputs"
+        )
+    inputs = [Value(float(x), label=name) for x, name in zip(point, names, strict=True)]
+    _trace_state.active = True
+    try:
+        with enable_grad():
+            output = fn(*inputs)
+    finally:
+        _trace_state.active = False
+    if not isinstance(output, Value):
+        raise TypeError(f"compile_graph: fn must return a Value, got {type(output).__name__}")
+    return Program(fn, output, inputs, named)
+
+
+class Program:
+    """A traced graph as a flat list of statements, and the NumPy code generated from it."""
+
+    def __init__(
+        self,
+        fn: Callable[..., Value],
+        output: Value,
+        inputs: list[Value],
+        params: list[tuple[str, Value]],
+    ) -> None:
+        self.fn = fn
+        self.input_names = [node.label for node in inputs]
+        self.param_names = [name for name, _ in params]
+        self.params = [value for _, value in params]
+        slot: dict[Value, str] = {}
+        for node in inputs:
+            slot[node] = node.label
+        for index, (_, value) in enumerate(params):
+            if value in slot:
+                raise ValueError(f"compile_graph: parameter {params[index][0]} is also an input")
+            slot[value] = f"p{index}"
+        order = topological_order(output)
+        order.reverse()  # inputs first
+        self.statements: list[tuple[str, str, tuple[str, ...]]] = []  # (target, op, operands)
+        for node in order:
+            if node in slot:
+                continue
+            if node.is_leaf:
+                if type(node) is Constant:
+                    slot[node] = repr(node.data)
+                    continue
+                raise ValueError(
+                    f"compile_graph: {_describe(node)} is used by fn but is neither one of its "
+                    "arguments nor a parameter; pass it in params (or as an argument)"
+                )
+            target = f"t{len(self.statements)}"
+            slot[node] = target
+            self.statements.append((target, node.op, tuple(slot[item] for item in node.inputs)))
+        self.output = slot[output]
+        self._nodes = order
+        self._differentiable = {
+            name for name in slot.values() if not _is_number(name)
+        }  # inputs, parameters and temporaries
+        self.adjoints = self._adjoint_statements()
+        self.source = self._source()
+        namespace: dict[str, Any] = {}
+        exec(compile(self.source, "<compiled program>", "exec"), _runtime(), namespace)
+        self._replay: Callable[..., tuple[Any, ...]] = namespace["replay"]
+
+    # ---- readable output ----
+
+    def __str__(self) -> str:
+        parameters = ", ".join(f"p{i} = {name}" for i, name in enumerate(self.param_names))
+        lines = [f"inputs: {', '.join(self.input_names)}; parameters: {parameters or 'none'}"]
+        for target, op, operands in self.statements:
+            lines.append(f"  {target} = {_forward_text(op, operands)}")
+        lines.append(f"adjoints (d {self.output} / d ...):")
+        lines.extend(f"  {line}" for line in self.adjoints)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Program: {len(self.statements)} statements, inputs {self.input_names}, "
+            f"{len(self.params)} parameters>"
+        )
+
+    def _adjoint_statements(self) -> list[str]:
+        """The reverse pass as statements: ``g<k> = upstream * local`` (then ``+=``)."""
+        lines = [f"{_adjoint(self.output)} = 1"]
+        assigned = {self.output}
+        for target, op, operands in reversed(self.statements):
+            if target not in assigned:
+                continue  # the output does not depend on this statement
+            names = {"out": target, "a": operands[0]}
+            if len(operands) > 1:
+                names["b"] = operands[1]
+            for operand, formula in zip(operands, DERIVATIVES[op].formulas, strict=False):
+                if _is_number(operand):
+                    continue  # a constant: not differentiated
+                if operand in self.input_names:
+                    continue  # the sample's data: no gradient needed
+                if op == "**" and _is_number(operands[1]) and float(operands[1]) == 0.0:
+                    continue  # a ** 0 is the constant 1
+                local = _substitute(formula, names)
+                upstream = _adjoint(target)
+                if local == "1":
+                    contribution = upstream  # add and subtract pass the gradient on as is
+                elif local == "-1":
+                    contribution = f"-{upstream}"
+                else:
+                    contribution = f"{upstream} * ({local})"
+                symbol = "+=" if operand in assigned else "="
+                lines.append(f"{_adjoint(operand)} {symbol} {contribution}")
+                assigned.add(operand)
+        self._assigned = assigned
+        return lines
+
+    def _source(self) -> str:
+        arguments = ", ".join([*self.input_names, *(f"p{i}" for i in range(len(self.params)))])
+        body = [f"def replay({arguments}):", "    # forward, one statement per op"]
+        for target, op, operands in self.statements:
+            expression = _forward_code(op, operands)
+            if op in _DOMAIN_CHECKED:
+                body.append(f"    _check_{_CHECK_NAME[op]}({', '.join(operands)}, {target!r})")
+            body.append(f"    {target} = {expression}")
+        body.append("    # adjoints: the chain rule, output first")
+        for line in self.adjoints:
+            body.append(f"    {_as_code(line)}")
+        gradients = [
+            _adjoint(f"p{i}") if f"p{i}" in self._assigned else "0.0"
+            for i in range(len(self.params))
+        ]
+        body.append(f"    return {self.output}, ({', '.join(gradients)}{',' if gradients else ''})")
+        return "\n".join(body) + "\n"
+
+    # ---- running it ----
+
+    def run(self, *columns: Any) -> tuple[Any, dict[str, Any]]:
+        """Per-sample losses and per-sample gradients for a batch.
+
+        Each column is an array (or a sequence of numbers) with one entry per
+        sample, one column per input of ``fn``. Returns ``(loss, grads)``:
+        ``loss`` has one entry per sample and ``grads[name]`` has, per sample,
+        d loss / d parameter.
+        """
+        import numpy as np
+
+        arrays = self._columns(columns)
+        count = len(arrays[0]) if arrays else 1
+        values = [float(param.data) for param in self.params]
+        with np.errstate(all="ignore"):
+            loss, gradients = self._replay(*arrays, *values)
+        loss = np.broadcast_to(np.asarray(loss, dtype=np.float64), (count,)).copy()
+        grads = {
+            name: np.broadcast_to(np.asarray(gradient, dtype=np.float64), (count,)).copy()
+            for name, gradient in zip(self.param_names, gradients, strict=True)
+        }
+        return loss, grads
+
+    def accumulate(self, *columns: Any, reduction: str = "mean") -> float:
+        """Add the batch's gradient to each parameter's ``.grad``, as ``backward()`` would.
+
+        The batch loss is the ``mean`` (or ``sum``) of the per-sample losses;
+        each ``param.grad`` grows by d batch loss / d param, so ``SGD`` and the
+        other optimizers work unchanged. Returns the batch loss.
+        """
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"accumulate: reduction must be 'mean' or 'sum', got {reduction!r}")
+        loss, grads = self.run(*columns)
+        scale = 1.0 / len(loss) if reduction == "mean" else 1.0
+        for param, name in zip(self.params, self.param_names, strict=True):
+            param.grad += float(grads[name].sum()) * scale
+        return float(loss.sum()) * scale
+
+    def check(self, sample_index: int, *columns: Any, rel: float = 1e-12) -> bool:
+        """Rebuild one sample's scalar graph and compare its loss and gradients with the replay.
+
+        Returns True, or raises CompiledMismatchError naming what differs.
+        ``.grad`` fields are left alone.
+        """
+        from autograd.higher import grad
+
+        arrays = self._columns(columns)
+        count = len(arrays[0]) if arrays else 1
+        if not -count <= sample_index < count:
+            raise IndexError(f"check: sample {sample_index} is out of range for {count} samples")
+        loss, grads = self.run(*arrays)
+        sample = [Value(float(column[sample_index]), label=name)
+                  for column, name in zip(arrays, self.input_names, strict=True)]  # fmt: skip
+        with enable_grad():
+            output = self.fn(*sample)
+        expected = grad(output, self.params, allow_unused=True) if self.params else ()
+        pairs = [("loss", output.data, float(loss[sample_index]))]
+        for name, gradient in zip(self.param_names, expected, strict=True):
+            pairs.append((f"d loss / d {name}", gradient or 0.0, float(grads[name][sample_index])))
+        for what, scalar, replayed in pairs:
+            if not _close(scalar, replayed, rel):
+                raise CompiledMismatchError(
+                    f"check: sample {sample_index}: {what} is {scalar!r} in the scalar graph but "
+                    f"{replayed!r} in the compiled program; if fn branches on data (x.data), "
+                    "it cannot be compiled faithfully"
+                )
+        return True
+
+    def _columns(self, columns: Sequence[Any]) -> list[Any]:
+        import numpy as np
+
+        if len(columns) != len(self.input_names):
+            raise TypeError(
+                f"the program takes {len(self.input_names)} columns "
+                f"({', '.join(self.input_names)}), got {len(columns)}"
+            )
+        arrays = []
+        for name, column in zip(self.input_names, columns, strict=True):
+            array = np.asarray(column, dtype=np.float64)
+            if array.ndim != 1:
+                raise ValueError(
+                    f"column {name} must be one-dimensional (one entry per sample), "
+                    f"got shape {array.shape}"
+                )
+            arrays.append(array)
+        if arrays and len({len(array) for array in arrays}) != 1:
+            lengths = ", ".join(
+                f"{n}: {len(a)}" for n, a in zip(self.input_names, arrays, strict=True)
+            )
+            raise ValueError(f"columns must have the same length, got {lengths}")
+        return arrays
+
+
+# ---- code generation helpers ----
+
+_CHECK_NAME = {"/": "divide", "**": "power", "log": "log", "sqrt": "sqrt", "sin": "finite",
+               "cos": "finite"}  # fmt: skip
+
+
+def _forward_code(op: str, operands: tuple[str, ...]) -> str:
+    a = operands[0]
+    b = operands[1] if len(operands) > 1 else ""
+    return _FORWARD[op].format(a=a, b=b)
+
+
+def _forward_text(op: str, operands: tuple[str, ...]) -> str:
+    return (
+        _forward_code(op, operands)
+        .replace("np.", "")
+        .replace("_relu", "relu")
+        .replace("_sigmoid", "sigmoid")
+    )
+
+
+def _adjoint(name: str) -> str:
+    if name.startswith("t") and name[1:].isdigit():
+        return f"g{name[1:]}"
+    if name.startswith("p") and name[1:].isdigit():
+        return f"gp{name[1:]}"
+    return f"g_{name}"
+
+
+def _substitute(formula: str, names: dict[str, str]) -> str:
+    """A derivative formula with the op's variables a, b, out replaced by slot names."""
+    return re.sub(r"\b(a|b|out)\b", lambda match: names[match.group(1)], formula)
+
+
+def _as_code(line: str) -> str:
+    # g += ... would change in place an array that another adjoint may share (g0 = g1)
+    target, symbol, expression = line.split(" ", 2)
+    if symbol == "+=":
+        line = f"{target} = {target} + {expression}"
+    line = re.sub(r"\bstep\(", "_step(", line)
+    return re.sub(r"\b(exp|log|sin|cos|sign)\(", r"np.\1(", line)
+
+
+def _is_number(name: str) -> bool:
+    try:
+        float(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _runtime() -> dict[str, Any]:
+    import numpy as np
+
+    def sample_of(mask: Any) -> int:
+        return int(np.flatnonzero(np.broadcast_to(mask, np.shape(mask)))[0]) if np.ndim(mask) else 0
+
+    def value_at(array: Any, index: int) -> float:
+        return float(array[index]) if np.ndim(array) else float(array)
+
+    def where(target: str) -> str:
+        return f"(statement {target}, sample {{}})"
+
+    def check_divide(a: Any, b: Any, target: str) -> None:
+        bad = np.asarray(b) == 0.0
+        if bad.any():
+            index = sample_of(bad)
+            raise ZeroDivisionError(
+                f"op '/': division by zero: divisor {value_at(b, index)!r}, dividend "
+                f"{value_at(a, index)!r} {where(target).format(index)}"
+            )
+
+    def check_power(a: Any, b: Any, target: str) -> None:
+        a_array, b_array = np.asarray(a), np.asarray(b)
+        zero_negative = (a_array == 0.0) & (b_array < 0.0)
+        fractional = (a_array < 0.0) & np.isfinite(b_array) & (b_array != np.round(b_array))
+        for bad, message in ((zero_negative, "0.0 cannot be raised to a negative power"),
+                             (fractional, "math domain error: negative base to a fractional "
+                              "power")):  # fmt: skip
+            if bad.any():
+                index = sample_of(bad)
+                error = ZeroDivisionError if bad is zero_negative else ValueError
+                raise error(
+                    f"op '**': {message}: base {value_at(a, index)!r}, exponent "
+                    f"{value_at(b, index)!r} {where(target).format(index)}"
+                )
+
+    def check_positive(a: Any, target: str, op: str, strict: bool) -> None:
+        array = np.asarray(a)
+        bad = ~(array > 0.0) if strict else array < 0.0
+        if bad.any():
+            index = sample_of(bad)
+            bound = "> 0" if strict else ">= 0"
+            raise ValueError(
+                f"op '{op}': math domain error: input {value_at(a, index)!r} must be {bound} "
+                f"{where(target).format(index)}"
+            )
+
+    def check_finite(a: Any, target: str) -> None:
+        bad = np.isinf(np.asarray(a))
+        if bad.any():
+            index = sample_of(bad)
+            raise ValueError(
+                f"math domain error: input {value_at(a, index)!r} must be finite "
+                f"{where(target).format(index)}"
+            )
+
+    def relu(a: Any) -> Any:
+        return np.where(a > 0.0, a, np.where(np.isnan(a), a, 0.0))
+
+    def sigmoid(a: Any) -> Any:
+        exp_a = np.exp(np.minimum(a, 0.0))  # never overflows
+        return np.where(a >= 0.0, 1.0 / (1.0 + np.exp(-np.maximum(a, 0.0))), exp_a / (1.0 + exp_a))
+
+    def step(a: Any) -> Any:
+        return (np.asarray(a) > 0.0).astype(np.float64)
+
+    return {
+        "np": np,
+        "_relu": relu,
+        "_sigmoid": sigmoid,
+        "_step": step,
+        "_check_divide": check_divide,
+        "_check_power": check_power,
+        "_check_log": lambda a, target: check_positive(a, target, "log", True),
+        "_check_sqrt": lambda a, target: check_positive(a, target, "sqrt", False),
+        "_check_finite": check_finite,
+    }
+
+
+def _named_parameters(params: Any) -> list[tuple[str, Value]]:
+    if hasattr(params, "named_parameters"):
+        params = params.named_parameters()
+    if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
+        raise TypeError(
+            "compile_graph: params must be a Module or (name, Value) pairs, "
+            f"got {type(params).__name__}"
+        )
+    named = []
+    for index, item in enumerate(params):
+        if isinstance(item, Value):
+            named.append((item.label or f"param{index}", item))
+            continue
+        if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Value)):
+            raise TypeError(
+                f"compile_graph: params[{index}] must be a (name, Value) pair or a Value, "
+                f"got {item!r:.60}"
+            )
+        named.append((str(item[0]), item[1]))
+    return named
+
+
+def _input_names(fn: Callable[..., Any], example: Sequence[float] | None) -> list[str]:
+    """One name per input of ``fn``: its parameter names (``*args``: as many as ``example``)."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        raise TypeError("compile_graph: cannot read fn's signature; pass a def or lambda") from None
+    names = []
+    for parameter in signature.parameters.values():
+        if parameter.kind is parameter.VAR_POSITIONAL and example is not None:
+            extra = len(example) - len(names)
+            names.extend(f"{parameter.name}{index}" for index in range(max(extra, 0)))
+        elif parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
+            names.append(parameter.name)
+        elif parameter.default is parameter.empty:
+            raise TypeError(
+                f"compile_graph: fn's inputs must be positional parameters (or *args with "
+                f"example= giving their number), got {parameter}"
+            )
+    return [
+        name
+        if _IDENTIFIER.match(name) and not keyword.iskeyword(name) and not _RESERVED.match(name)
+        else f"x{index}_"
+        for index, name in enumerate(names)
+    ]
+
+
+def _describe(node: Value) -> str:
+    return f"the Value {node.label}={node.data!r}" if node.label else f"a Value {node.data!r}"
+
+
+def _close(a: float, b: float, rel: float) -> bool:
+    if a == b:
+        return True
+    return abs(a - b) <= rel * max(abs(a), abs(b), sys.float_info.min)
