@@ -77,11 +77,21 @@ def _rule_text(symbol: str, rule: LocalRule, ascii: bool) -> str:
     parts = [f"d out/d {symbol}", pretty(formula, ascii=ascii)]
     shown = pretty(rule.shown, ascii=ascii)
     result = number(rule.local)
-    if shown and shown not in parts and shown != result:
-        parts.append(shown)
+    if shown and shown not in parts and not _is_number(shown):
+        parts.append(shown)  # a rule that is just one number ("b" = 4) needs no third form
     if result not in parts:
         parts.append(result)
     return " = ".join(parts)
+
+
+def _is_number(text: str) -> bool:
+    if text.startswith("(") and text.endswith(")"):
+        text = text[1:-1]
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def legend(node: Value, names: Mapping[Value, str]) -> str:
