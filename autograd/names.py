@@ -9,6 +9,7 @@ in about a millisecond and no name grows past ``max_length``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -194,31 +195,30 @@ def _name(
         for operand in operands
     ]
     outer, binding = _combine(node.op, outer_operands)
-    # the full text first, then ever more of the inside hidden, the outer structure kept
-    candidates = [operands]
-    if len(operands) == 2:
-        first, second = operands
-        outer_first = _Name(first.outer, _ATOM if first.outer == ellipsis else first.binding, "")
-        outer_second = _Name(
-            second.outer, _ATOM if second.outer == ellipsis else second.binding, ""
-        )
-        candidates += [
-            [first, outer_second] if len(first.text) <= len(second.text) else [outer_first, second],
-            [outer_first, outer_second],
-        ]
-    else:
-        (only,) = operands
-        candidates.append(
-            [_Name(only.outer, _ATOM if only.outer == ellipsis else only.binding, "")]
-        )
-    for candidate in candidates:
-        text, binding = _combine(node.op, candidate)
-        if len(text) <= max_length:
-            return _Name(text, binding, outer)
+    text, binding = _combine(node.op, operands)
+    if len(text) <= max_length:
+        return _Name(text, binding, outer)
+    # too long: each operand whole or as its outer form ("… + b"), and of the forms that
+    # fit, the one that shows the most names and numbers (then the shortest)
+    choices = [[operand, _outer_form(operand, ellipsis)] for operand in operands]
+    best = None
+    for pick in itertools.product(*choices):
+        text, binding = _combine(node.op, list(pick))
+        if len(text) > max_length:
+            continue
+        score = (sum(char.isalnum() for char in text), -len(text))
+        if best is None or score > best[0]:
+            best = (score, text, binding)
+    if best is not None:
+        return _Name(best[1], best[2], outer)
     if len(outer) <= max_length:
         return _Name(outer, binding, outer)
     hidden_all, binding = _combine(node.op, [hidden] * len(operands))
     return _Name(hidden_all, binding, hidden_all)
+
+
+def _outer_form(operand: _Name, ellipsis: str) -> _Name:
+    return _Name(operand.outer, _ATOM if operand.outer == ellipsis else operand.binding, "")
 
 
 def _combine(op: str, operands: list[_Name]) -> tuple[str, int]:
