@@ -126,6 +126,8 @@ def _drawing_and_steps(
 ) -> tuple[str, list[dict[str, Any]], list[int]]:
     """The SVG, and what each step changes on it; the graph's ``.grad`` values are restored."""
     nodes = topological_order(root)
+    if len(nodes) > max_nodes:
+        dot_source(root, max_nodes=max_nodes)  # raises the drawing's own GraphTooLargeError
     nodes.reverse()  # the positions dot_source names the nodes by (n0, n1, ...)
     position = {node: index for index, node in enumerate(nodes)}
     saved = [node.grad for node in nodes]

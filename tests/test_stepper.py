@@ -495,3 +495,16 @@ def test_the_notebook_view_runs_in_its_frame(browser, page):
     frame.locator("#next").click()
     assert frame.locator("body").get_attribute("data-step") == "1"
     assert frame.locator("g.current").count() == 1
+
+
+def test_past_the_node_limit_the_page_and_the_notebook_view_stop_at_once(tmp_path):
+    from autograd.render import GraphTooLargeError
+
+    node = Value(0.5, label="x")
+    for _ in range(20):
+        node = node.tanh()
+    with pytest.raises(GraphTooLargeError, match="21 Values, more than max_nodes=10"):
+        save_html(node, tmp_path / "steps.html", max_nodes=10)
+    with pytest.raises(GraphTooLargeError, match="21 Values, more than max_nodes=10"):
+        show_stepper(node, max_nodes=10)
+    assert os.listdir(tmp_path) == []
