@@ -239,7 +239,7 @@ class Program:
         body = [f"def replay({arguments}):", "    # forward, one statement per op"]
         for target, op, operands in self.statements:
             expression = _forward_code(op, operands)
-            if op in _DOMAIN_CHECKED:
+            if op in _DOMAIN_CHECKED and not _always_in_domain(op, operands):
                 body.append(f"    _check_{_CHECK_NAME[op]}({', '.join(operands)}, {target!r})")
             body.append(f"    {target} = {expression}")
         body.append("    # adjoints: the chain rule, output first")
@@ -387,6 +387,14 @@ def _as_code(line: str) -> str:
         line = f"{target} = {target} + {expression}"
     line = re.sub(r"\bstep\(", "_step(", line)
     return re.sub(r"\b(exp|log|sin|cos|sign)\(", r"np.\1(", line)
+
+
+def _always_in_domain(op: str, operands: tuple[str, ...]) -> bool:
+    """True for a ** n with n a non-negative whole number: defined for every base."""
+    if op != "**" or not _is_number(operands[1]):
+        return False
+    power = float(operands[1])
+    return power >= 0.0 and power.is_integer()
 
 
 def _is_number(name: str) -> bool:

@@ -27,10 +27,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "demos"))
 
-from moons import make_moons  # noqa: E402
+from moons import make_moons
 
-from autograd import compile_graph  # noqa: E402
-from nn import MLP, SGD, mse_loss  # noqa: E402
+from autograd import compile_graph
+from nn import MLP, SGD, mse_loss
 
 
 def scalar_step(points: np.ndarray, labels: np.ndarray) -> Callable[[], float]:

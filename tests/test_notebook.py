@@ -1,0 +1,139 @@
+"""docs/learn-backprop.ipynb runs top to bottom in a fresh kernel with no system Graphviz on PATH,
+and shows what it says: the right gradients, graphs as inline SVG, the stepper inline.
+
+The notebook is stored without outputs (a test checks that): its outputs are made by
+running it, here, on every test run, so stored outputs could only drift from the code
+and bloat every diff with SVG. The pictures are in the docs pages for readers who do
+not run it.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "docs" / "learn-backprop.ipynb"
+NEEDS_DEV = 'needs the dev extra: pip install -e ".[dev]"'
+GRADIENTS = {"a": 6.0, "b": -4.0, "c": -2.0, "f": 4.0, "e": -2.0, "d": -2.0, "L": 1.0}
+
+
+def read_notebook():
+    nbformat = pytest.importorskip("nbformat", reason=NEEDS_DEV)
+    return nbformat.read(NOTEBOOK, as_version=4)
+
+
+def test_notebook_is_stored_valid_and_without_outputs() -> None:
+    nbformat = pytest.importorskip("nbformat", reason=NEEDS_DEV)
+    notebook = read_notebook()
+    nbformat.validate(notebook)
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"cell {index} has stored outputs: clear them"
+            assert cell.execution_count is None, f"cell {index} has an execution count"
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list]:
+    """Run the notebook in a fresh kernel without `dot` on PATH; outputs by cell tag."""
+    nbformat = pytest.importorskip("nbformat", reason=NEEDS_DEV)
+    nbclient = pytest.importorskip("nbclient", reason=NEEDS_DEV)
+    pytest.importorskip("ipykernel", reason=NEEDS_DEV)
+    notebook = read_notebook()
+    # the kernel's own view of PATH, checked in a cell appended to this copy only
+    notebook.cells.append(
+        nbformat.v4.new_code_cell(
+            'import shutil\nprint(shutil.which("dot"))', metadata={"tags": ["which-dot"]}
+        )
+    )
+    work = tmp_path_factory.mktemp("notebook")
+    no_dot = work / "bin"  # PATH is this empty folder: no system Graphviz to find
+    no_dot.mkdir()
+    assert shutil.which("dot", path=str(no_dot)) is None
+    python_path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    environment = {**os.environ, "PATH": str(no_dot), "PYTHONPATH": python_path}
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(work)}},
+    )
+    client.execute(env=environment)  # a cell that raises fails here, naming the cell
+    outputs: dict[str, list] = {}
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        assert not [output for output in cell.outputs if output.get("name") == "stderr"], (
+            f"cell printed to stderr (a warning?):\n{cell.source}\n{cell.outputs}"
+        )
+        for tag in cell.metadata.get("tags", []):
+            outputs[tag] = cell.outputs
+    return outputs
+
+
+def text_of(outputs: list) -> str:
+    return "".join(output["text"] for output in outputs if output.output_type == "stream")
+
+
+def data_of(outputs: list, mime: str) -> str:
+    found = [output.data[mime] for output in outputs if mime in output.get("data", {})]
+    assert len(found) == 1, f"expected one {mime} output, got {len(found)}: {outputs}"
+    return found[0]
+
+
+def test_the_kernel_had_no_system_graphviz(executed: dict[str, list]) -> None:
+    assert text_of(executed["which-dot"]).strip() == "None"
+
+
+def test_a_nudge_gives_the_derivative(executed: dict[str, list]) -> None:
+    assert "(f(5 + h) - f(5)) / h = 7.0000" in text_of(executed["nudge-one"])
+    nudged = dict(re.findall(r"dL/d(\w) ~ (-?[\d.]+)", text_of(executed["nudge-many"])))
+    assert {name: float(value) for name, value in nudged.items()} == {
+        name: GRADIENTS[name] for name in "abcf"
+    }
+
+
+def test_backward_gives_the_gradients_worked_by_hand(executed: dict[str, list]) -> None:
+    assert ast.literal_eval(text_of(executed["backward"]).strip()) == GRADIENTS
+
+
+def test_a_value_displays_as_its_graph_in_svg(executed: dict[str, list]) -> None:
+    svg = html.unescape(data_of(executed["graph"], "image/svg+xml"))
+    assert "<svg" in svg
+    texts = re.findall(r">([^<]*)</text>", svg)
+    for label, grad in GRADIENTS.items():
+        index = texts.index(label)
+        assert texts[index + 2] == f"grad {grad:g}", (label, texts[index : index + 3])
+    assert "<svg" in data_of(executed["neuron"], "image/svg+xml")
+
+
+def test_the_stepper_shows_inline(executed: dict[str, list]) -> None:
+    page = data_of(executed["stepper"], "text/html")
+    assert page.startswith("<div><iframe srcdoc=")
+    inner = html.unescape(re.search(r'srcdoc="([^"]*)"', page)[1])
+    assert "<svg" in inner
+    assert 'id="next"' in inner
+    steps = text_of(executed["steps-text"]).splitlines()
+    assert steps[0] == "L = * (data=-8) upstream=1 -> d: 1 x -2 = -2; f: 1 x 4 = 4"
+    assert len(steps) == 3
+
+
+def test_gradcheck_passes(executed: dict[str, list]) -> None:
+    assert data_of(executed["gradcheck"], "text/plain") == "True"
+
+
+def test_the_models_train(executed: dict[str, list]) -> None:
+    training = text_of(executed["train"])
+    losses = [float(loss) for loss in re.findall(r"loss (\d\.\d+)", training)]
+    assert losses[0] > 0.5
+    assert losses[-1] < 0.01
+    predictions = ast.literal_eval(re.search(r"predictions: (\[.*?\])", training)[1])
+    assert [1.0 if p > 0 else -1.0 for p in predictions] == [-1.0, 1.0, 1.0, -1.0]
+    final = float(re.search(r"final loss (\S+)", text_of(executed["train-nn"]))[1])
+    assert final < 1e-3
