@@ -292,6 +292,7 @@ def current_node_report(page) -> dict:
         const current = document.querySelector("g.current");
         return {
           node: box(current),
+          inputs: Array.from(document.querySelectorAll("g.node.input")).map(box),
           texts: Array.from(current.querySelectorAll("text")).map(
             (text) => text.getBoundingClientRect().height),
           graph: box(document.getElementById("graph")),
@@ -312,11 +313,13 @@ def inside(inner: dict, outer: dict) -> bool:
     )
 
 
-def check_readable(page, number: int) -> None:
+def check_readable(page, number: int, *, inputs_too: bool) -> None:
     assert page.locator("body").get_attribute("data-step") == str(number)
     report = current_node_report(page)
     screen = {"left": 0, "top": 0, **{"right": 1280, "bottom": 800}}
     assert inside(report["node"], report["graph"]), report  # on screen, not under the panel
+    if inputs_too:  # a small graph has room for the inputs too
+        assert report["inputs"] and all(inside(box, report["graph"]) for box in report["inputs"])
     assert inside(report["graph"], screen)
     assert report["texts"] and min(report["texts"]) >= 11, report["texts"]
     assert inside(report["explain"], screen), report
@@ -332,15 +335,16 @@ def test_every_step_is_readable_first_middle_last(browser, pages, page, name):
     count = len(list(root.backward_steps()))
     page.goto(path.as_uri())
     assert page.locator("body").get_attribute("data-step") == "0"  # opens at the start
+    inputs_too = name == "small"
     page.keyboard.press("ArrowRight")
-    check_readable(page, 1)
+    check_readable(page, 1, inputs_too=inputs_too)
     page.keyboard.press("ArrowRight")
-    check_readable(page, 2)
+    check_readable(page, 2, inputs_too=inputs_too)
     middle = count // 2
     page.evaluate(f"window.stepper.go({middle})")
-    check_readable(page, middle)
+    check_readable(page, middle, inputs_too=inputs_too)
     page.keyboard.press("End")
-    check_readable(page, count)
+    check_readable(page, count, inputs_too=inputs_too)
 
 
 def view(page) -> dict:
