@@ -372,6 +372,14 @@ class Value:
         for node in topological_order(self):
             node.grad = 0.0
 
+    # ---- pickle and copy.deepcopy walk the graph in loops (helpers at the end of this file) ----
+
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        return _reduce_node(self)
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Value:
+        return _deepcopy_graph(self, memo)
+
 
 class Constant(Value):
     """A leaf made from a Python or NumPy number used as an operand (the 2 in ``2 * x``).
@@ -670,3 +678,183 @@ def _power_of_values(base_node: Value, exponent_node: Value) -> Value:
     return _record(
         "**", result, base_node, _power_rule(base, power), exponent_node, result * math.log(base)
     )
+
+
+# ---- pickle and copy.deepcopy without recursion ----
+#
+# Pickled the default way, a node pickles its inputs from inside its own
+# reduction, so a graph 100,000 ops deep overflows the stack. Instead the
+# first node of a graph that a pickle meets lists the non-leaf nodes it
+# depends on, inputs before the nodes computed from them (_Ancestors); each
+# of those then finds its inputs already in pickle's memo, so nothing recurses
+# deeper than one node. What loads is what default pickling would give:
+# shared nodes stay shared, and a leaf pickled beside its graph (``[w, loss]``)
+# is the same object after loading. This bookkeeping only decides the order
+# in which nodes are written; a stale entry can cost bytes or depth, never
+# change what is loaded.
+#
+# Pickles refer to _restore_node and _ignore by name: renaming either breaks
+# loading pickles written before.
+
+
+class _Pickling(threading.local):
+    """Per thread, for the pickle being written: ids of non-leaf nodes already taken care of."""
+
+    def __init__(self) -> None:
+        self.listed: set[int] = set()  # written, or listed to be written before they are used
+        self.in_a_list: set[int] = set()  # listed, and not reduced yet
+
+
+_pickling = _Pickling()
+
+
+class _NewPickle:
+    """Written first by every non-leaf node; its reduction marks the start of a new pickle.
+
+    A pickler reduces an object once, then finds it in its memo: so this runs
+    exactly once per pickle (per memo), before any _Ancestors of that pickle.
+    """
+
+    __slots__ = ()
+
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        _pickling.listed = set()
+        _pickling.in_a_list = set()
+        return (_ignore, ())
+
+
+_NEW_PICKLE = _NewPickle()
+
+
+class _Ancestors:
+    """Pickles as the not yet listed non-leaf nodes ``node`` depends on, inputs first."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: Value) -> None:
+        self.node = node
+
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        listed = _pickling.listed
+        order = []
+        stack = [(self.node, False)]
+        while stack:
+            node, inputs_listed = stack.pop()
+            if inputs_listed:
+                order.append(node)
+                continue
+            if id(node) in listed and node is not self.node:
+                continue
+            listed.add(id(node))
+            stack.append((node, True))  # appended once everything it depends on is
+            for input_node in (node._input_a, node._input_b):
+                # leaves are not listed: pickled where first used, they recurse no deeper
+                if input_node is None or input_node._input_a is None:
+                    continue
+                if id(input_node) not in listed:
+                    stack.append((input_node, False))
+        order.pop()  # self.node itself, written by its own reduction
+        _pickling.in_a_list.update(map(id, order))
+        return (_ignore, (order,))
+
+
+def _ignore(*_pickled: object) -> None:
+    return None
+
+
+def _reduce_node(node: Value) -> tuple[object, ...]:
+    kind = type(node)
+    input_a = node._input_a
+    if input_a is None:
+        fields: tuple[object, ...] = (None, None, kind, node.data, node.grad, node.label, node.op)
+    else:
+        input_b = node._input_b
+        in_a_list = _pickling.in_a_list
+        ancestors = None
+        if id(node) in in_a_list:  # its inputs are written before it
+            in_a_list.discard(id(node))
+        elif input_a._input_a is None and (input_b is None or input_b._input_a is None):
+            _pickling.listed.add(id(node))  # only leaves below: no depth to list
+        else:
+            ancestors = _Ancestors(node)
+        fields = (
+            _NEW_PICKLE,
+            ancestors,
+            kind,
+            node.data,
+            node.grad,
+            node.label,
+            node.op,
+            input_a,
+            node._local_a,
+            input_b,
+            node._local_b,
+        )
+    if kind is Value or kind is Constant:
+        return (_restore_node, fields)
+    extra = getattr(node, "__dict__", None)  # a subclass's own attributes
+    return (_restore_node, fields, extra) if extra else (_restore_node, fields)
+
+
+def _restore_node(
+    _new_pickle: object,
+    _ancestors: object,
+    kind: type[Value],
+    data: float,
+    grad: float,
+    label: str,
+    op: str,
+    input_a: Value | None = None,
+    local_a: float = 0.0,
+    input_b: Value | None = None,
+    local_b: float = 0.0,
+) -> Value:
+    node = _new_node(kind)
+    node.data = data
+    node.grad = grad
+    node.label = label
+    node.op = op
+    node._input_a = input_a
+    node._input_b = input_b
+    if input_a is not None:
+        node._local_a = local_a
+        node._local_b = local_b
+    node._upstream = 0.0
+    return node
+
+
+def _deepcopy_graph(root: Value, memo: dict[int, object]) -> Value:
+    """copy.deepcopy of ``root``'s graph in two loops: make every copy, then wire the inputs."""
+    originals = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in memo:
+            continue
+        memo[id(node)] = _new_node(type(node))
+        originals.append(node)
+        for input_node in (node._input_a, node._input_b):
+            if input_node is not None and id(input_node) not in memo:
+                stack.append(input_node)
+    # copy.deepcopy keeps the originals alive while memo is in use, so ids stay unique
+    memo.setdefault(id(memo), []).extend(originals)  # type: ignore[attr-defined]
+    for node in originals:
+        copied = memo[id(node)]
+        copied.data = node.data  # type: ignore[attr-defined]
+        copied.grad = node.grad  # type: ignore[attr-defined]
+        copied.label = node.label  # type: ignore[attr-defined]
+        copied.op = node.op  # type: ignore[attr-defined]
+        copied._upstream = 0.0  # type: ignore[attr-defined]
+        input_a = node._input_a
+        input_b = node._input_b
+        copied._input_a = None if input_a is None else memo[id(input_a)]  # type: ignore[attr-defined]
+        copied._input_b = None if input_b is None else memo[id(input_b)]  # type: ignore[attr-defined]
+        if input_a is not None:
+            copied._local_a = getattr(node, "_local_a", 0.0)  # type: ignore[attr-defined]
+            copied._local_b = getattr(node, "_local_b", 0.0)  # type: ignore[attr-defined]
+        extra = getattr(node, "__dict__", None)
+        if extra:
+            import copy  # here, not at the top: `import autograd` stays fast
+
+            copied.__dict__.update(copy.deepcopy(extra, memo))
+    return memo[id(root)]  # type: ignore[return-value]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
+from typing import Any
 
 from autograd import Constant, Value
+from nn import torch_bridge
 from nn.module import Module, prefixed
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", None)
@@ -71,6 +73,9 @@ class Neuron(Module):
         named.append(("b", self.b))
         return named
 
+    def _torch_layout(self) -> list[torch_bridge.TorchLinear]:
+        return [torch_bridge.TorchLinear(0, self.nin, 1, self.activation, [("", self)])]
+
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, activation={self.activation!r})"
 
@@ -113,6 +118,10 @@ class Layer(Module):
         for index, neuron in enumerate(self.neurons):
             named.extend(prefixed(f"neurons.{index}", neuron))
         return named
+
+    def _torch_layout(self) -> list[torch_bridge.TorchLinear]:
+        neurons = [(f"neurons.{index}.", neuron) for index, neuron in enumerate(self.neurons)]
+        return [torch_bridge.TorchLinear(0, self.nin, self.nout, self.activation, neurons)]
 
     def __repr__(self) -> str:
         return f"Layer({self.nin} -> {self.nout}, activation={self.activation!r})"
@@ -182,6 +191,32 @@ class MLP(Module):
         for index, layer in enumerate(self.layers):
             named.extend(prefixed(f"layers.{index}", layer))
         return named
+
+    @classmethod
+    def from_torch(cls, sequential: Any) -> MLP:
+        """An MLP equal to a ``torch.nn.Sequential`` of Linear layers with ReLU, Tanh or Sigmoid.
+
+        The inverse of ``to_torch()``: ``MLP.from_torch(model.to_torch())``
+        has the same ``state_dict()`` as ``model``. A Sequential that is not
+        such a stack (another module, a Linear without bias, sizes that do not
+        chain, an activation after the last Linear) raises ValueError naming
+        the position. Needs PyTorch (``pip install torch``).
+        """
+        return torch_bridge.mlp_from_torch(cls, sequential)
+
+    def _torch_layout(self) -> list[torch_bridge.TorchLinear]:
+        layout = []
+        position = 0
+        for layer_index, layer in enumerate(self.layers):
+            neurons = [
+                (f"layers.{layer_index}.neurons.{index}.", neuron)
+                for index, neuron in enumerate(layer.neurons)
+            ]
+            layout.append(
+                torch_bridge.TorchLinear(position, layer.nin, layer.nout, layer.activation, neurons)
+            )
+            position += 1 if layer.activation is None else 2
+        return layout
 
     def __repr__(self) -> str:
         hidden = self.nouts[:-1]

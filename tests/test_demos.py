@@ -355,3 +355,43 @@ def test_moons_bad_options(tmp_path, args, message):
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("loss", ["bce", "hinge", "ce"])  # mse, the default: tests above
+def test_moons_trains_with_each_loss(tmp_path, loss):
+    result = run(
+        [MOONS, "--loss", loss, "--samples", "24", "--steps", "40", "--lr", "0.3"], tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    outputs = 2 if loss == "ce" else 1
+    assert f"model: MLP(2, [16, 16, {outputs}])" in result.stdout
+    assert f"loss {loss}" in result.stdout
+    assert number_after(r"training accuracy:", result.stdout) >= 95.0
+
+
+def test_moons_loss_choice_is_checked(tmp_path):
+    result = run([MOONS, "--loss", "l1"], tmp_path)
+    assert result.returncode == 2
+    assert "argument --loss: invalid choice: 'l1'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_moons_losses_see_the_labels_in_their_own_form():
+    import math
+
+    from autograd import Value
+
+    demo = load_demo(MOONS)
+    outputs = [Value(2.0), Value(-1.0)]
+    labels = [1.0, -1.0]
+    # bce sees 0/1 targets, ce class indices, hinge and mse the -1/+1 labels themselves
+    assert demo.classification_loss("bce", outputs, labels).data == pytest.approx(
+        (math.log1p(math.exp(-2.0)) + math.log1p(math.exp(-1.0))) / 2, rel=1e-15
+    )
+    assert demo.classification_loss("hinge", outputs, labels).data == 0.0
+    assert demo.classification_loss("mse", outputs, labels).data == 0.5  # ((2 - 1)**2 + 0) / 2
+    pairs = [[Value(0.0), Value(3.0)], [Value(1.0), Value(-1.0)]]
+    assert demo.classification_loss("ce", pairs, labels).data == pytest.approx(
+        (math.log1p(math.exp(-3.0)) + math.log1p(math.exp(-2.0))) / 2, rel=1e-15
+    )
+    assert [demo.score(pair).data for pair in pairs] == [3.0, -2.0]

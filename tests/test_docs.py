@@ -12,6 +12,11 @@ The conventions, for whoever writes docs:
   files it writes land nowhere near the repository. A failure names the file
   and the line of the block, and the traceback points into the Markdown file.
 - A block right after a line ``<!-- docs-test: skip -->`` is not run.
+- A line ``<!-- docs-test: requires MODULE -->`` anywhere in a file runs its
+  python blocks only where MODULE imports (torch, say, an optional
+  dependency); elsewhere that file's test skips, naming the module. pytest's
+  doctest run of ```pycon blocks knows no such marker, so a page that needs
+  an optional module keeps its examples in ```python blocks.
 - ```console, ```text and any other blocks are not run.
 """
 
@@ -26,6 +31,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIP_MARKER = "<!-- docs-test: skip -->"
+REQUIRES_MARKER = re.compile(r"^<!-- docs-test: requires (?P<module>[A-Za-z_][\w.]*) -->$")
 
 # an opening fence: up to 3 spaces of indent (more inside list items is fine too),
 # three or more backticks or tildes, then the info string whose first word is the language
@@ -117,6 +123,20 @@ def run_python_blocks(blocks: list[Block]) -> None:
             )
 
 
+def required_modules(path: Path) -> list[str]:
+    """The modules named by ``<!-- docs-test: requires MODULE -->`` lines of a Markdown file."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    matches = [REQUIRES_MARKER.match(line.strip()) for line in lines]
+    return [match["module"] for match in matches if match]
+
+
+def skip_unless_importable(path: Path) -> None:
+    for module in required_modules(path):
+        pytest.importorskip(
+            module, reason=f"{_relative(path)} needs {module}, which is not installed here"
+        )
+
+
 def _files_with_python() -> list[Path]:
     return [path for path in markdown_files() if python_blocks(path)]
 
@@ -125,6 +145,7 @@ def _files_with_python() -> list[Path]:
 def test_python_blocks_run(path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    skip_unless_importable(path)
     run_python_blocks(python_blocks(path))
 
 
@@ -242,3 +263,21 @@ def test_convention_problems_are_reported_with_lines(tmp_path):
         f"{path}:13: a python block with >>> prompts; make it pycon",
         f"{path}:17: this python block never closes",
     ]
+
+
+def test_requires_marker_skips_the_file_without_the_module(tmp_path):
+    path = _write(
+        tmp_path,
+        "<!-- docs-test: requires no_such_module_here -->\n\n"
+        "```python\nimport no_such_module_here\n```\n",
+    )
+    assert required_modules(path) == ["no_such_module_here"]
+    with pytest.raises(pytest.skip.Exception, match=r"sample\.md needs no_such_module_here"):
+        skip_unless_importable(path)
+
+
+def test_requires_marker_runs_the_file_with_the_module(tmp_path):
+    path = _write(tmp_path, "<!-- docs-test: requires json -->\n```python\nimport json\n```\n")
+    assert required_modules(path) == ["json"]
+    skip_unless_importable(path)  # no skip: json is there
+    run_python_blocks(python_blocks(path))

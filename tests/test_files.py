@@ -20,13 +20,15 @@ def test_a_failing_block_keeps_the_old_file_and_leaves_no_temporary(tmp_path) ->
     assert os.listdir(tmp_path) == ["out.txt"]
 
 
-def test_success_replaces_the_file_readable_by_others(tmp_path) -> None:
+def test_success_replaces_the_file_and_keeps_its_mode(tmp_path) -> None:
+    # issue 7: the writer used to force 0o644, making private files world-readable
     target = tmp_path / "out.txt"
     target.write_text("old\n")
+    target.chmod(0o640)
     written = write_text_atomically(target, "new\n")
     assert written == target
     assert target.read_text() == "new\n"
-    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
     assert os.listdir(tmp_path) == ["out.txt"]
 
 
