@@ -41,7 +41,7 @@ class BackwardStep(NamedTuple):
 
 def backward(root: Value, seed: float) -> None:
     """Add ``seed * d root / d node`` to ``node.grad`` for every node reachable from root."""
-    if _Modes.anomaly:
+    if not _Modes.plain and _Modes.local.current.anomaly:
         for _step in backward_steps(root, seed):
             pass
         return
@@ -83,7 +83,7 @@ def backward_steps(root: Value, seed: float) -> Iterator[BackwardStep]:
         contributions = []
         for input_node, local_grad in zip(node.inputs, node.local_grads, strict=True):
             contribution = upstream * local_grad  # the chain rule
-            if contribution != contribution and _Modes.anomaly:
+            if contribution != contribution and _Modes.local.current.anomaly:
                 _raise_nan_gradient(node, input_node, upstream, local_grad)
             upstream_of[input_node] = upstream_of.get(input_node, 0.0) + contribution
             contributions.append(Contribution(input_node, local_grad, contribution))

@@ -1,50 +1,158 @@
-"""Switches that change how operations record the graph: no_grad and detect_anomaly."""
+"""Switches that change how operations record the graph: no_grad and detect_anomaly.
+
+Each thread has its own grad mode, as in PyTorch, and its own anomaly mode
+(PyTorch 2.13's anomaly mode is process-wide; here it follows grad mode): a
+block entered in one thread changes nothing in any other, and a new thread
+starts with recording on and anomaly detection off.
+"""
 
 from __future__ import annotations
 
 import functools
+import os
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_GRAD_ENABLED = "grad_enabled"
+_ANOMALY = "anomaly"
+_DEFAULTS = {_GRAD_ENABLED: True, _ANOMALY: False}
 
-class _Modes:
-    """Process-wide recording state, read by every op.
 
-    One plain class attribute (``plain``) is what the fast path of every op
-    checks, so recording a node costs a single attribute read when neither
-    mode is active. The state is process-wide, not per thread: a per-thread
-    flag would cost every op a thread-local lookup.
+class _ThreadModes:
+    """One thread's modes, and the blocks (switch entries) that set them, innermost last.
+
+    A mode's value is the one its innermost open block set, or the default
+    when no block for it is open. Keeping the open blocks, not just saved
+    values, is what lets a block be closed out of order (two threads sharing
+    one ``no_grad()`` instance, a generator resumed in another thread) without
+    leaving a mode stuck.
     """
 
-    grad_enabled = True
-    anomaly = False
-    plain = True  # grad_enabled and not anomaly
+    __slots__ = ("grad_enabled", "anomaly", "open_blocks")
 
-    @classmethod
-    def refresh(cls) -> None:
-        cls.plain = cls.grad_enabled and not cls.anomaly
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False
+        self.open_blocks: list[_Block] = []
+
+    def recompute(self, attribute: str) -> None:
+        for block in reversed(self.open_blocks):
+            if block.attribute == attribute:
+                setattr(self, attribute, block.value)
+                return
+        setattr(self, attribute, _DEFAULTS[attribute])
+
+
+class _PerThread(threading.local):
+    """Holds each thread's ``_ThreadModes``; made on a thread's first use, with the defaults."""
+
+    current: _ThreadModes
+
+    def __init__(self) -> None:
+        self.current = _ThreadModes()
+
+
+class _Block:
+    """One entry into a switch: which thread it set a mode in, which mode, and to what."""
+
+    __slots__ = ("owner", "attribute", "value")
+
+    def __init__(self, owner: _ThreadModes, attribute: str, value: bool) -> None:
+        self.owner = owner
+        self.attribute = attribute
+        self.value = value
+
+
+class _Modes:
+    """Recording state, read by every op.
+
+    ``plain`` is the process-wide flag the fast path of every op reads: it is
+    True only while no thread has any ``no_grad``, ``enable_grad`` or
+    ``detect_anomaly`` block open, so then recording a node costs one class
+    attribute read, as it did when the modes were process-wide. While any
+    block is open anywhere, ops read the calling thread's modes from
+    ``local.current`` (a thread-local lookup, the slow path).
+
+    ``open_blocks`` counts the blocks open in all threads; it and ``plain``
+    change only under ``lock``, so two threads entering and leaving blocks in
+    any interleaving leave ``plain`` exactly ``open_blocks == 0``.
+    """
+
+    plain = True
+    open_blocks = 0
+    lock = threading.RLock()  # re-entrant: a signal handler may use no_grad
+    local = _PerThread()
+
+
+def _new_lock_after_fork() -> None:
+    # a child process has only the forking thread: a lock another thread held
+    # at the fork would stay held forever. Blocks the other threads left open
+    # keep ``plain`` False in the child, which costs speed, never correctness.
+    _Modes.lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_new_lock_after_fork)
 
 
 class _Switch:
-    """A context manager and decorator that sets one mode and restores it on exit."""
+    """A context manager and decorator that sets one mode of the calling thread.
+
+    Re-entrant: one instance may be entered again while open (nested, or
+    from several threads at once); each exit closes the innermost block this
+    instance opened in the exiting thread. A block entered in one thread and
+    exited in another (a generator resumed elsewhere) is closed in the thread
+    that entered it, so that thread's mode goes back to what its remaining
+    blocks say; the exiting thread's own mode is left as it was.
+    """
 
     _attribute = ""
     _value = False
 
     def __init__(self) -> None:
-        self._saved: list[bool] = []
+        self._open: list[_Block] = []  # this instance's open blocks, in every thread
 
     def __enter__(self) -> _Switch:
-        self._saved.append(getattr(_Modes, self._attribute))
-        setattr(_Modes, self._attribute, self._value)
-        _Modes.refresh()
+        modes = _Modes.local.current
+        block = _Block(modes, self._attribute, self._value)
+        # The order inside the lock is chosen so that an interruption midway
+        # (KeyboardInterrupt) can only leave the count too high, which costs
+        # speed (the slow path) but never a wrong mode.
+        with _Modes.lock:
+            _Modes.plain = False
+            _Modes.open_blocks += 1
+            self._open.append(block)
+            modes.open_blocks.append(block)
+            setattr(modes, self._attribute, self._value)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        setattr(_Modes, self._attribute, self._saved.pop())
-        _Modes.refresh()
+        modes = _Modes.local.current
+        with _Modes.lock:
+            block = self._innermost_block(modes)
+            if block is None:
+                raise RuntimeError(
+                    f"{type(self).__name__}: __exit__ called more often than __enter__"
+                )
+            owner_blocks = block.owner.open_blocks
+            for index in range(len(owner_blocks) - 1, -1, -1):
+                if owner_blocks[index] is block:
+                    del owner_blocks[index]
+                    break
+            block.owner.recompute(block.attribute)
+            self._open.remove(block)
+            _Modes.open_blocks -= 1
+            _Modes.plain = _Modes.open_blocks == 0
+
+    def _innermost_block(self, modes: _ThreadModes) -> _Block | None:
+        """The block to close: this thread's innermost, else (entered elsewhere) the latest."""
+        for block in reversed(self._open):
+            if block.owner is modes:
+                return block
+        return self._open[-1] if self._open else None
 
     def __call__(self, function: F) -> F:
         @functools.wraps(function)
@@ -58,8 +166,8 @@ class _Switch:
 class no_grad(_Switch):  # noqa: N801 - named as in PyTorch
     """Operations inside build no graph: their results are leaves.
 
-    Usable as a context manager or a decorator. Unlike PyTorch's, the switch
-    is process-wide rather than per thread (see ``_Modes``).
+    Usable as a context manager or a decorator. As in PyTorch, the switch
+    holds for the thread that enters it; other threads keep recording.
 
     >>> from autograd import Value, no_grad
     >>> x = Value(3.0)
@@ -69,19 +177,22 @@ class no_grad(_Switch):  # noqa: N801 - named as in PyTorch
     (True, 6.0)
     """
 
-    _attribute = "grad_enabled"
+    _attribute = _GRAD_ENABLED
     _value = False
 
 
 class enable_grad(_Switch):  # noqa: N801 - named as in PyTorch
-    """Turn recording back on inside a ``no_grad`` block."""
+    """Turn recording back on inside a ``no_grad`` block (of the same thread)."""
 
-    _attribute = "grad_enabled"
+    _attribute = _GRAD_ENABLED
     _value = True
 
 
 class detect_anomaly(_Switch):  # noqa: N801 - named as in PyTorch
     """Raise FloatingPointError at the first op whose result or gradient is NaN.
+
+    Holds for the thread that enters it, as ``no_grad`` does: a NaN in
+    another thread passes silently. (PyTorch's anomaly mode is process-wide.)
 
     >>> from autograd import Value, detect_anomaly
     >>> inf = Value(float("inf"), label="big")
@@ -92,15 +203,15 @@ class detect_anomaly(_Switch):  # noqa: N801 - named as in PyTorch
     FloatingPointError: op '-' produced NaN from inputs big=inf, big=inf
     """
 
-    _attribute = "anomaly"
+    _attribute = _ANOMALY
     _value = True
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside ``no_grad``."""
-    return _Modes.grad_enabled
+    """True unless the calling thread is inside ``no_grad`` (and no inner ``enable_grad``)."""
+    return _Modes.local.current.grad_enabled
 
 
 def is_anomaly_enabled() -> bool:
-    """True inside ``detect_anomaly``."""
-    return _Modes.anomaly
+    """True while the calling thread is inside ``detect_anomaly``."""
+    return _Modes.local.current.anomaly

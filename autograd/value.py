@@ -541,10 +541,11 @@ def _record(
         node._input_b = input_b
         node._local_b = local_b
         return node
-    if _Modes.anomaly and data != data:
+    modes = _Modes.local.current  # some thread has a mode block open: this thread's modes decide
+    if modes.anomaly and data != data:
         inputs = (input_a,) if input_b is None else (input_a, input_b)
         raise FloatingPointError(f"op {op!r} produced NaN from inputs {_describe_all(inputs)}")
-    if _Modes.grad_enabled:
+    if modes.grad_enabled:
         node.op = op
         node._input_a = input_a
         node._local_a = local_a

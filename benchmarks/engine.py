@@ -2,26 +2,33 @@
 
     python benchmarks/engine.py            # full run, markdown table on stdout
     python benchmarks/engine.py --quick    # smaller sizes, for a smoke test
+    python benchmarks/engine.py --only W1 --engine scalar-autograd --repeats 9
+                                           # W1 alone, one engine: a few seconds
 
-(a) a dense 256-input x 256-neuron relu layer, summed (~130k op nodes):
+W1 (a) a dense 256-input x 256-neuron relu layer, summed (~130k op nodes):
     forward and backward nanoseconds per op node;
-(b) a chain 1,000,000 ops deep: forward + backward seconds (micrograd's
+W2 (b) a chain 1,000,000 ops deep: forward + backward seconds (micrograd's
     recursive topological sort raises RecursionError; we report the depth);
-(c) memory: bytes per op node (tracemalloc) and GC-tracked objects per op node.
+W3 (c) memory: bytes per op node (tracemalloc) and GC-tracked objects per op node.
 Times are medians over repeats, engines interleaved so drift hits all alike.
+``--block-open-elsewhere`` keeps a ``no_grad()`` block open in another thread
+while W1 runs, so every op of ours takes the slow path (it reads this
+thread's grad mode instead of the process-wide "no mode anywhere" flag).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import platform
 import random
 import statistics
 import sys
+import threading
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,14 +44,25 @@ class Engine:
     results: dict[str, Any] = field(default_factory=dict)
 
 
-def make_engines() -> list[Engine]:
-    engines = [Engine("scalar-autograd", lambda x: autograd.Value(x))]
-    try:
-        from micrograd.engine import Value as MicrogradValue
+def make_engines(selected: list[str] | None = None) -> list[Engine]:
+    """Ours, micrograd and PyTorch, in that order; those not in ``selected`` are not imported."""
 
-        engines.append(Engine("micrograd", lambda x: MicrogradValue(x)))
-    except ImportError:
-        engines.append(Engine("micrograd", float, available=False, note="not installed"))
+    def skipped(name: str) -> bool:
+        return selected is not None and name not in selected
+
+    engines = [Engine("scalar-autograd", lambda x: autograd.Value(x))]
+    if skipped("micrograd"):
+        engines.append(Engine("micrograd", float, available=False, note="not selected"))
+    else:
+        try:
+            from micrograd.engine import Value as MicrogradValue
+
+            engines.append(Engine("micrograd", lambda x: MicrogradValue(x)))
+        except ImportError:
+            engines.append(Engine("micrograd", float, available=False, note="not installed"))
+    if skipped("PyTorch"):
+        engines.append(Engine("PyTorch", float, available=False, note="not selected"))
+        return engines
     try:
         import torch
 
@@ -174,7 +192,81 @@ def tracked_objects_per_node(engine: Engine) -> float:
     return (after - before) / count
 
 
+@contextlib.contextmanager
+def block_open_in_another_thread(wanted: bool) -> Iterator[None]:
+    """Keep a ``no_grad()`` block open in a helper thread for the duration, if wanted."""
+    if not wanted:
+        yield
+        return
+    entered, release = threading.Event(), threading.Event()
+
+    def hold_block() -> None:
+        with autograd.no_grad():
+            entered.set()
+            release.wait()
+
+    holder = threading.Thread(target=hold_block, name="no_grad holder", daemon=True)
+    holder.start()
+    entered.wait()
+    try:
+        probe = autograd.Value(1.0) * 2.0
+        if probe.is_leaf:
+            raise SystemExit(
+                "--block-open-elsewhere: a no_grad() block in another thread turned recording off "
+                "in this one: this autograd's grad mode is process-wide, not per thread"
+            )
+        yield
+    finally:
+        release.set()
+        holder.join()
+
+
 # ---- reporting ----
+
+W1_ROWS = [
+    ("W1 (a) forward, ns per op node", "forward", ".0f", ""),
+    ("W1 (a) backward, ns per op node", "backward", ".0f", ""),
+    ("W1 (a) forward + backward, ns per op node", "total", ".0f", ">= 5x mg, >= 6x PyTorch"),
+]
+
+
+def print_w1(
+    args: argparse.Namespace,
+    engines: list[Engine],
+    forward: dict[str, list[float]],
+    backward: dict[str, list[float]],
+    nodes: int,
+    n_in: int,
+    n_out: int,
+    repeats: int,
+) -> None:
+    """W1 alone: per engine the median and the spread (min-max) of the repeats, ns per op node."""
+    elsewhere = ", a no_grad() block open in another thread" if args.block_open_elsewhere else ""
+    print(f"## Engine benchmark, W1 only ({'quick' if args.quick else 'full'} size{elsewhere})")
+    print()
+    print(
+        f"Python {platform.python_version()} on {platform.machine()}, {repeats} repeats, "
+        f"dense layer {n_in}x{n_out} = {nodes:,} op nodes"
+    )
+    print()
+    print("| measure | engine | median | min | max |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for engine in engines:
+        if not engine.available:
+            continue
+        samples = {
+            "forward": forward[engine.name],
+            "backward": backward[engine.name],
+            "total": [
+                f + b for f, b in zip(forward[engine.name], backward[engine.name], strict=True)
+            ],
+        }
+        for title, key, _fmt, _target in W1_ROWS:
+            per_node = [seconds / nodes * 1e9 for seconds in samples[key]]
+            print(
+                f"| {title} | {engine.name} | {statistics.median(per_node):.0f} "
+                f"| {min(per_node):.0f} | {max(per_node):.0f} |"
+            )
 
 
 def ratio(slower: float | None, faster: float | None) -> str:
@@ -187,26 +279,50 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     parser.add_argument("--repeats", type=int, default=None, help="timed repeats per engine")
+    parser.add_argument(
+        "--only", choices=["W1"], default=None, help="run only this workload (W1: the dense layer)"
+    )
+    parser.add_argument(
+        "--engine",
+        action="append",
+        choices=["scalar-autograd", "micrograd", "PyTorch"],
+        default=None,
+        help="time only this engine (repeatable; default: all)",
+    )
+    parser.add_argument(
+        "--block-open-elsewhere",
+        action="store_true",
+        help="keep a no_grad() block open in another thread while W1 runs (our slow path)",
+    )
     args = parser.parse_args(argv)
+    if args.repeats is not None and args.repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {args.repeats}")
     n_in = n_out = 64 if args.quick else 256
     depth = 20_000 if args.quick else 1_000_000
     repeats = args.repeats or (2 if args.quick else 5)
     chain_repeats = 1 if args.quick else 3
 
-    engines = [engine for engine in make_engines()]
+    engines = make_engines(args.engine)
     ours, micrograd, torch_engine = engines
+    if args.engine and ours.name not in args.engine:
+        ours.available = False
+        ours.note = "not selected"
     live = [engine for engine in engines if engine.available]
     nodes = dense_layer_op_nodes(n_in, n_out)
 
     forward: dict[str, list[float]] = {engine.name: [] for engine in live}
     backward: dict[str, list[float]] = {engine.name: [] for engine in live}
-    for _ in range(repeats):
-        for engine in live:
-            forward_seconds, backward_seconds = run_dense(engine, n_in, n_out)
-            forward[engine.name].append(forward_seconds)
-            backward[engine.name].append(backward_seconds)
+    with block_open_in_another_thread(args.block_open_elsewhere):
+        for _ in range(repeats):
+            for engine in live:
+                forward_seconds, backward_seconds = run_dense(engine, n_in, n_out)
+                forward[engine.name].append(forward_seconds)
+                backward[engine.name].append(backward_seconds)
+    if args.only == "W1":
+        print_w1(args, engines, forward, backward, nodes, n_in, n_out, repeats)
+        return 0
 
-    chain: dict[str, list[float]] = {ours.name: []}
+    chain: dict[str, list[float]] = {ours.name: []} if ours.available else {}
     if torch_engine.available:
         chain[torch_engine.name] = []
     chain_without_gc: dict[str, list[float]] = {name: [] for name in chain}
@@ -252,7 +368,10 @@ def main(argv: list[str] | None = None) -> int:
     def cell(value: float | None, fmt: str) -> str:
         return "n/a" if value is None else format(value, fmt)
 
-    print(f"## Engine benchmark ({'quick' if args.quick else 'full'} run)")
+    elsewhere = (
+        "; a no_grad() block open in another thread during W1" if args.block_open_elsewhere else ""
+    )
+    print(f"## Engine benchmark ({'quick' if args.quick else 'full'} run{elsewhere})")
     print()
     print(
         f"Python {platform.python_version()} on {platform.machine()}, "
@@ -265,34 +384,29 @@ def main(argv: list[str] | None = None) -> int:
         "| measure | scalar-autograd | micrograd | PyTorch | vs micrograd | vs PyTorch | target |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
-    rows = [
-        ("(a) forward, ns per op node", "forward", ".0f", ""),
-        ("(a) backward, ns per op node", "backward", ".0f", ""),
-        ("(a) forward + backward, ns per op node", "total", ".0f", ">= 5x mg, >= 6x PyTorch"),
-    ]
-    for title, key, fmt, target in rows:
+    for title, key, fmt, target in W1_ROWS:
         print(
             f"| {title} | {cell(us[key], fmt)} | {cell(mg[key], fmt)} | {cell(pt[key], fmt)} "
             f"| {ratio(mg[key], us[key])} | {ratio(pt[key], us[key])} | {target} |"
         )
     micrograd_chain = f"RecursionError past depth {micrograd_depth:,}" if micrograd_depth else "n/a"
     print(
-        f"| (b) {depth:,}-deep chain, forward + backward, s | {cell(us['chain'], '.2f')} "
+        f"| W2 (b) {depth:,}-deep chain, forward + backward, s | {cell(us['chain'], '.2f')} "
         f"| {micrograd_chain} | {cell(pt['chain'], '.2f')} | completes "
         f"| {ratio(pt['chain'], us['chain'])} | completes, >= 8x PyTorch |"
     )
     print(
-        f"| (b) the same, cycle collector paused (informational) "
+        f"| W2 (b) the same, cycle collector paused (informational) "
         f"| {cell(us['chain_no_gc'], '.2f')} | n/a | {cell(pt['chain_no_gc'], '.2f')} | "
         f"| {ratio(pt['chain_no_gc'], us['chain_no_gc'])} | |"
     )
     bytes_ratio = f"1/{mg['bytes'] / us['bytes']:.1f}" if us["bytes"] and mg["bytes"] else "n/a"
     print(
-        f"| (c) bytes per op node (tracemalloc) | {cell(us['bytes'], '.0f')} "
+        f"| W3 (c) bytes per op node (tracemalloc) | {cell(us['bytes'], '.0f')} "
         f"| {cell(mg['bytes'], '.0f')} | n/a (C++ heap) | {bytes_ratio} | | <= 1/4 micrograd |"
     )
     print(
-        f"| (c) GC-tracked objects per op node | {cell(us['tracked'], '.0f')} "
+        f"| W3 (c) GC-tracked objects per op node | {cell(us['tracked'], '.0f')} "
         f"| {cell(mg['tracked'], '.0f')} | n/a | {ratio(mg['tracked'], us['tracked'])} | "
         f"| 1 is the floor |"
     )
