@@ -8,7 +8,7 @@ from autograd.higher import grad, hessian, hvp, jvp
 from autograd.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from autograd.render import draw_dot, save_svg, to_svg  # graphviz itself is imported lazily
 from autograd.rules import LocalRule, local_rules
-from autograd.stepper import save_html
+from autograd.stepper import save_html, show_stepper
 from autograd.value import Constant, Value
 
 __version__ = "0.1.0"
@@ -39,6 +39,7 @@ __all__ = [
     "no_grad",
     "save_html",
     "save_svg",
+    "show_stepper",
     "to_svg",
     "topological_order",
 ]

@@ -26,17 +26,17 @@ class BackwardStep(NamedTuple):
     contributions: tuple[Contribution, ...]
 
     def __str__(self) -> str:
-        node = self.node
-        name = f"{node.label} = " if node.label else ""
-        terms = "; ".join(
-            f"{_name(item.input)}: {self.upstream:.6g} x {item.local:.6g} = {item.contribution:.6g}"
-            for item in self.contributions
-        )
-        return f"{name}{node.op} (data={node.data:.6g}) upstream={self.upstream:.6g} -> {terms}"
+        """The step in words, as ``--steps`` and the stepper say it.
 
+        The first line names the node and its op (``out = tanh(u)``) and the upstream;
+        then one line per input: ``upstream × local = contribution`` and the op's
+        derivative rule with its numbers. A constant input is said to be one.
+        """
+        from autograd.explain import step_lines
+        from autograd.names import node_names
 
-def _name(node: Value) -> str:
-    return node.label if node.label else f"{node.data:.6g}"
+        names = node_names(self.node)  # labels, or sub-expressions such as tanh(w*x)
+        return "\n".join(step_lines(self.node, self.upstream, self.contributions, names))
 
 
 def backward(root: Value, seed: float) -> None:

@@ -197,8 +197,9 @@ def _run(argv: list[str], output: _Output) -> int:
     output.line(f"{shown} = {root.data!r}")
     if options.steps:
         steps = list(root.backward_steps())  # fills in .grad as backward() does
+        ascii_only = not _can_encode(output.stream, "\u00d7\u00b2\u2026")
         output.line()
-        for line in steps_table(steps).splitlines():
+        for line in steps_table(steps, ascii=ascii_only).splitlines():
             output.line(line)
         output.line()
     else:
@@ -230,6 +231,15 @@ def _as_utf8(word: str) -> str:
         return os.fsencode(word).decode("utf-8")
     except UnicodeError:  # not UTF-8 either: the parser says so
         return word
+
+
+def _can_encode(stream: TextIO, text: str) -> bool:
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def _write(path: str, write: Callable[[str], object]) -> None:
@@ -293,24 +303,40 @@ def _parse_arguments(argv: list[str]) -> _Options:
     return options
 
 
-def steps_table(steps: Sequence[BackwardStep]) -> str:
-    """The backward pass as a text table: one row per operation, one column group per input.
+def steps_table(steps: Sequence[BackwardStep], *, ascii: bool = False) -> str:
+    """The backward pass as a text table: one row per operation, one column group per input,
+    then each step's derivative rules with their numbers.
 
-    Numbers are shown to 6 significant digits; each contribution is upstream x local.
+    Numbers are shown to 6 significant digits; each contribution is upstream × local. A
+    constant operand is not differentiated, and the table says so. ``ascii=True`` writes
+    ``x``, ``**2`` and ``...`` for a terminal that cannot show ``×``, ``²`` and ``…``.
     """
-    width = max((len(step.contributions) for step in steps), default=1)
-    header = ["step", "node", "op", "upstream"]
-    for index in range(1, width + 1):
-        suffix = f" {index}" if width > 1 else ""
-        header += [f"input{suffix}", "local", "contribution"]
-    rows = [header]
-    for number, step in enumerate(steps, start=1):
-        row = [str(number), _node_name(step.node), step.node.op, f"{step.upstream:.6g}"]
-        for item in step.contributions:
-            row += [_node_name(item.input), f"{item.local:.6g}", f"{item.contribution:.6g}"]
-        rows.append(row)
-    if len(rows) == 1:
+    from autograd.explain import SYMBOLS, local_rule_texts, number
+    from autograd.names import node_names
+
+    if not steps:
         return "(no backward steps: the expression is a single leaf)"
+    names = node_names(steps[0].node, ascii=ascii)
+    width = max(len(step.contributions) for step in steps)
+    header = ["step", "node (out)", "op", "upstream"]
+    for symbol in SYMBOLS[:width]:
+        header += [f"input {symbol}", "local", "contribution"]
+    rows = [header]
+    rules = []
+    for number_, step in enumerate(steps, start=1):
+        row = [str(number_), _node_name(step.node, names), step.node.op, number(step.upstream)]
+        texts = local_rule_texts(step.node, ascii=ascii)
+        for item, text in zip(step.contributions, texts, strict=True):
+            if text.constant:
+                row += [_node_name(item.input, names), "constant", "-"]
+            else:
+                row += [
+                    _node_name(item.input, names),
+                    number(item.local),
+                    number(item.contribution),
+                ]
+        rows.append(row)
+        rules.append(f"{number_:<4}  " + "; ".join(text.text for text in texts))
     widths = [
         max(len(row[column]) for row in rows if column < len(row)) for column in range(len(header))
     ]
@@ -318,11 +344,16 @@ def steps_table(steps: Sequence[BackwardStep]) -> str:
         "  ".join(cell.ljust(widths[column]) for column, cell in enumerate(row)).rstrip()
         for row in rows
     ]
-    return "\n".join(lines)
+    times = "x" if ascii else "\u00d7"
+    lines += [
+        "",
+        f"rules (out is the node, u and v its inputs; contribution = upstream {times} local):",
+    ]
+    return "\n".join(lines + rules)
 
 
-def _node_name(node: Value) -> str:
-    return node.label if node.label else f"{node.data:.6g}"
+def _node_name(node: Value, names: dict[Value, str]) -> str:
+    return names[node]
 
 
 def parse_assignments(words: Sequence[str]) -> dict[str, float]:

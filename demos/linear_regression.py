@@ -201,11 +201,11 @@ def save_loss_plot(
     plt.close(figure)
 
 
-def save_graph(path: pathlib.Path, loss: Value) -> pathlib.Path:
+def save_graph(path: pathlib.Path, loss: Value, params: Neuron) -> pathlib.Path:
     from autograd import save_svg
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    return save_svg(loss, path)
+    return save_svg(loss, path, params=params)  # w and b drawn as parameters, x and y as data
 
 
 class DemoArgumentParser(argparse.ArgumentParser):
@@ -440,7 +440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     status = 0
     if args.svg_path is not None:
         try:
-            written = save_graph(args.svg_path, sample_loss_graph(model, float(x[0]), float(y[0])))
+            loss_graph = sample_loss_graph(model, float(x[0]), float(y[0]))
+            written = save_graph(args.svg_path, loss_graph, params=model)
         except Exception as error:  # rendering is a bonus: report it and keep the results
             print(f"could not write the graph SVG {str(args.svg_path)!r}: {error}", file=sys.stderr)
             if args.svg is not None:

@@ -3,7 +3,7 @@
 Every picture is drawn by the code it illustrates; the library's pictures go
 through the WebAssembly Graphviz, so they do not depend on which Graphviz the
 machine has (the command line's picture uses whichever one it finds).
-The stepper screenshot needs Chromium and Playwright; without them it is
+The stepper screenshots need Chromium and Playwright; without them they are
 skipped with a message and the other pictures are still made.
 """
 
@@ -13,14 +13,19 @@ import argparse
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from autograd import Value, save_html
 from autograd.files import write_text_atomically
 from autograd.render import dot_source, svg_from_dot
+from nn import MLP, mse_loss
 
 HERE = Path(__file__).resolve().parent
 CLI_EXAMPLE = ["tanh(w*x + b)", "w=-0.7", "x=1.5", "b=0.4"]
+XS = [[2.0, 3.0], [3.0, -1.0], [0.5, 1.0], [1.0, 1.0]]
+YS = [1.0, -1.0, -1.0, 1.0]
+SCREENSHOT_VIEWPORT = {"width": 1280, "height": 720}
 
 
 def neuron() -> Value:
@@ -36,6 +41,31 @@ def neuron() -> Value:
     out.label = "out"
     out.backward()
     return out
+
+
+def mlp_loss(samples: int) -> tuple[Value, MLP]:
+    """The loss of a 2-[4]-1 tanh MLP over the first ``samples`` samples."""
+    model = MLP(2, [4, 1], activation="tanh", seed=0)
+    return mse_loss([model(x) for x in XS[:samples]], YS[:samples]), model
+
+
+def readme_expression() -> Value:
+    a = Value(2.0, label="a")
+    b = Value(-3.0, label="b")
+    return (a * b + b**2).tanh()
+
+
+def _stepper_pages(folder: Path) -> dict[str, Path]:
+    """The two pages the browser test checks, to be shown at their first, middle and last step."""
+    loss, model = mlp_loss(4)
+    return {
+        "mlp-steps": save_html(
+            loss, folder / "mlp.html", title="MSE of MLP(2, [4, 1]) over 4 samples", params=model
+        ),
+        "expression-steps": save_html(
+            readme_expression(), folder / "expression.html", title="tanh(a*b + b**2)"
+        ),
+    }
 
 
 def make_svgs(out: Path) -> list[Path]:
@@ -57,6 +87,14 @@ def make_svgs(out: Path) -> list[Path]:
     )
     written.append(cli_svg)
     written.append(save_html(neuron(), out / "neuron-steps.html", title="out = tanh(n)"))
+    # a model drawn with params=: parameters, data, a box per neuron and layer
+    loss, model = mlp_loss(1)
+    loss.backward()
+    written.append(
+        write_text_atomically(
+            out / "mlp.svg", svg_from_dot(dot_source(loss, params=model), backend="wasm")
+        )
+    )
     return written
 
 
@@ -64,30 +102,42 @@ def _svg(root: Value) -> str:
     return svg_from_dot(dot_source(root), backend="wasm")
 
 
-def make_stepper_screenshot(out: Path, page_path: Path) -> Path | None:
-    """A PNG of the stepper three steps in, or None (with a message) without a browser."""
+def make_stepper_screenshots(out: Path, page_path: Path) -> list[Path]:
+    """PNGs of the stepper: the neuron three steps in, and the two pages of _stepper_pages at their
+    first, middle and last step; none (with a message) without a browser."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         print("skipped stepper.png: Playwright for Python is not installed", file=sys.stderr)
-        return None
+        return []
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
         print("skipped stepper.png: no chromium on PATH", file=sys.stderr)
-        return None
-    target = out / "stepper.png"
-    with sync_playwright() as playwright:
+        return []
+    written = []
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable,
             args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
         )
-        page = browser.new_page(viewport={"width": 1000, "height": 480})
+        page = browser.new_page(viewport={"width": 1100, "height": 480})
         page.goto(page_path.resolve().as_uri())
         for _ in range(3):
             page.keyboard.press("ArrowRight")
-        page.screenshot(path=str(target), full_page=True)
+        page.screenshot(path=str(out / "stepper.png"))
+        written.append(out / "stepper.png")
+        page.close()
+        page = browser.new_page(viewport=SCREENSHOT_VIEWPORT)
+        for name, page_path in _stepper_pages(Path(folder)).items():
+            page.goto(page_path.resolve().as_uri())
+            count = page.evaluate("window.stepper.count")
+            for where, step in (("first", 1), ("middle", count // 2), ("last", count)):
+                page.evaluate(f"window.stepper.go({step})")
+                target = out / f"{name}-{where}.png"
+                page.screenshot(path=str(target))
+                written.append(target)
         browser.close()
-    return target
+    return written
 
 
 def main() -> None:
@@ -96,9 +146,7 @@ def main() -> None:
     arguments = parser.parse_args()
     arguments.out.mkdir(parents=True, exist_ok=True)
     written = make_svgs(arguments.out)
-    screenshot = make_stepper_screenshot(arguments.out, arguments.out / "neuron-steps.html")
-    if screenshot is not None:
-        written.append(screenshot)
+    written += make_stepper_screenshots(arguments.out, arguments.out / "neuron-steps.html")
     for path in written:
         print(f"wrote {path}")
 

@@ -242,7 +242,23 @@ class TestBackwardSteps:
         out = a * 3.0
         out.label = "out"
         (step,) = list(out.backward_steps())
-        assert str(step) == "out = * (data=6) upstream=1 -> a: 1 x 3 = 3; 3: 1 x 0 = 0"
+        assert str(step) == (
+            "out: out = u*v, upstream 1\n"
+            "  u = a: 1 \u00d7 3 = 3; d out/d u = v = 3\n"
+            "  v = 3 is a constant: not differentiated"
+        )
+
+    def test_steps_name_unlabelled_nodes_by_their_expression(self) -> None:
+        x = Value(0.5, label="x")
+        w = Value(-2.0, label="w")
+        y = (w * x).tanh()
+        first, second = (str(step) for step in y.backward_steps())
+        assert first.startswith("tanh(w*x): out = tanh(u), upstream 1\n  u = w*x: 1 \u00d7 ")
+        assert "d out/d u = 1 - out\u00b2 = " in first
+        assert second.splitlines()[1:] == [
+            "  u = w: 0.419974 \u00d7 0.5 = 0.209987; d out/d u = v = 0.5",
+            "  v = x: 0.419974 \u00d7 -2 = -0.839949; d out/d v = u = -2",
+        ]
 
     def test_a_leaf_has_no_steps_but_gets_its_grad(self) -> None:
         x = Value(1.0)

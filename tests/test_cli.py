@@ -88,7 +88,7 @@ def test_steps_table_lists_each_backward_step():
     steps = list((w * x + b).tanh().backward_steps())
     lines = out.splitlines()
     table = lines[2:6]
-    header = "step node op upstream input 1 local contribution input 2 local contribution"
+    header = "step node (out) op upstream input u local contribution input v local contribution"
     assert table[0].split() == header.split()
     expected_names = [
         ("tanh(w*x + b)", ["w*x + b"]),
@@ -103,7 +103,36 @@ def test_steps_table_lists_each_backward_step():
             expected += [name, f"{item.local:.6g}", f"{item.contribution:.6g}"]
         cells = [cell for cell in row.split("  ") if cell.strip()]
         assert [cell.strip() for cell in cells] == expected
+    # then each step's derivative rule, its numbers filled in
+    assert lines[6:11] == [
+        "",
+        "rules (out is the node, u and v its inputs; contribution = upstream \u00d7 local):",
+        f"1     d out/d u = 1 - out\u00b2 = 1 - {steps[0].node.data:.4g}\u00b2 = "
+        f"{steps[0].contributions[0].local:.6g}",
+        "2     d out/d u = 1; d out/d v = 1",
+        "3     d out/d u = v = 2; d out/d v = u = 0.5",
+    ]
     assert lines[-3:] == [f"d/dw = {w.grad!r}", f"d/dx = {x.grad!r}", f"d/db = {b.grad!r}"]
+
+
+def test_steps_table_says_a_constant_is_not_differentiated():
+    status, out, err = run("x*4 + 2**x", "x=1.5", "--steps")
+    assert (status, err) == (0, "")
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[3:6] if line.strip()}
+    assert rows["2"][4:] == ["x", "4", "4", "4", "constant", "-"]
+    assert rows["3"][4:7] == ["2", "constant", "-"]
+    assert "2     d out/d u = v = 4; v is a constant: not differentiated" in out
+    assert "3     u is a constant: not differentiated; d out/d v = " in out
+
+
+def test_steps_table_falls_back_to_ascii_on_an_ascii_terminal():
+    stdout = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    status = main(["tanh(x*x)", "x=0.5", "--steps"], stdout=stdout, stderr=io.StringIO())
+    stdout.flush()
+    text = stdout.buffer.getvalue().decode("ascii")
+    assert status == 0
+    assert "d out/d u = 1 - out**2 = " in text
+    assert "contribution = upstream x local" in text
 
 
 def test_steps_of_a_single_leaf():

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -112,8 +113,19 @@ def test_linear_regression_writes_the_graph_svg_by_default(default_run):
     assert f"wrote {Path('demo-output') / 'linear_regression_graph.svg'}" in result.stdout
     text = svg.read_text()
     assert "<svg" in text
-    for label in ("loss", "prediction", "w.0", "b", "x", "y"):
+    for label in ("loss", "prediction", "w", "b", "x", "y"):
         assert re.search(rf">{re.escape(label)}</text>", text), label
+    # drawn with params=model: the weight and bias are parameters, the sample is data
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    classes = {}
+    for group in ET.fromstring(text.encode("utf-8")).iter(f"{svg_ns}g"):
+        kinds = (group.get("class") or "").split()
+        if kinds[:1] == ["node"]:
+            first_text = next(group.iter(f"{svg_ns}text"))
+            classes[first_text.text] = " ".join(kinds[1:])
+    assert classes["w"] == classes["b"] == "parameter"
+    assert classes["x"] == classes["y"] == "data"
+    assert classes["prediction"] == classes["loss"] == ""
 
 
 @pytest.mark.skipif(not HAS_MATPLOTLIB, reason="matplotlib (the demos extra) is not installed")

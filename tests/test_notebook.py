@@ -114,14 +114,19 @@ def test_a_value_displays_as_its_graph_in_svg(executed: dict[str, list]) -> None
 
 
 def test_the_stepper_shows_inline(executed: dict[str, list]) -> None:
-    page = data_of(executed["stepper"], "text/html")
-    assert page.startswith("<div><iframe srcdoc=")
+    page = data_of(executed["stepper"], "text/html")  # show_stepper's _repr_html_
+    assert page.startswith("<iframe srcdoc=")
     inner = html.unescape(re.search(r'srcdoc="([^"]*)"', page)[1])
     assert "<svg" in inner
     assert 'id="next"' in inner
+    assert "height: 480px" in page
     steps = text_of(executed["steps-text"]).splitlines()
-    assert steps[0] == "L = * (data=-8) upstream=1 -> d: 1 x -2 = -2; f: 1 x 4 = 4"
-    assert len(steps) == 3
+    assert steps[:3] == [
+        "L: out = u*v, upstream 1",
+        "  u = d: 1 \u00d7 -2 = -2; d out/d u = v = -2",
+        "  v = f: 1 \u00d7 4 = 4; d out/d v = u = 4",
+    ]
+    assert len(steps) == 9  # three op nodes, each with two inputs
 
 
 def test_gradcheck_passes(executed: dict[str, list]) -> None:

@@ -1,0 +1,257 @@
+"""How text names a node: its label, or the sub-expression that computed it (``tanh(a*b + b**2)``).
+
+One function, ``node_names``, names every node of a graph for the stepper,
+``print(step)``, ``--steps`` and the drawings, so they all agree. Names are
+built bottom up in one pass over the topological order (no recursion), each
+from the already-shortened names of its inputs, so a 300-node graph is named
+in about a millisecond and no name grows past ``max_length``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+from autograd.graph import topological_order
+from autograd.value import Constant, Value
+
+__all__ = ["ParameterName", "node_names", "operation_form", "parameter_names"]
+
+MAX_NAME_LENGTH = 30
+
+ELLIPSIS = "\u2026"
+
+# How tightly each form binds, as in Python: an operand that binds less
+# tightly than its operator needs parentheses.
+_SUM = 1  # a + b, a - b
+_PRODUCT = 2  # a*b, a/b
+_UNARY = 3  # -a
+_POWER = 4  # a**b
+_ATOM = 5  # x, 2, f(...), (...)
+
+_BINARY = {"+": (" + ", _SUM), "-": (" - ", _SUM), "*": ("*", _PRODUCT), "/": ("/", _PRODUCT)}
+
+
+class _Name(NamedTuple):
+    text: str  # shortened to the limit
+    binding: int  # how tightly the text binds (see _SUM ... _ATOM)
+    outer: str  # the op with non-atomic operands as "…": the shortest form that still says much
+
+
+class ParameterName(NamedTuple):
+    """A parameter's names when a model is drawn (see ``parameter_names``)."""
+
+    short: str  # "w1", "b": the trailing part of the dotted name, its dots dropped
+    full: str  # "layers.0.neurons.3.w.1", for a tooltip
+    groups: tuple[str, ...]  # dotted prefixes of the enclosing modules: ("layers.0", ...)
+
+
+def node_names(
+    root: Value,
+    *,
+    params: Any = None,
+    max_length: int = MAX_NAME_LENGTH,
+    ascii: bool = False,
+) -> dict[Value, str]:
+    """A short readable name for every node of ``root``'s graph.
+
+    A labelled node is named by its label; a constant by its value (``2``); an
+    unlabelled leaf as ``Value(0.5)``; any other node by the sub-expression that
+    computed it, in Python syntax (``a*b + b**2``). A name longer than
+    ``max_length`` keeps its outer structure and puts ``…`` inside
+    (``tanh(… + b)``); ``ascii=True`` writes ``...`` instead. With ``params``
+    (a Module or ``(name, Value)`` pairs), parameters are named by their short
+    names (``w1``, ``b``) as the drawing shows them.
+
+    >>> from autograd import Value
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> out = (a * b + b**2).tanh()
+    >>> names = node_names(out)
+    >>> names[out], names[out.inputs[0]], names[b]
+    ('tanh(a*b + b**2)', 'a*b + b**2', 'b')
+    >>> node_names(out, max_length=12)[out]
+    'tanh(… + …)'
+    """
+    ellipsis = "..." if ascii else ELLIPSIS
+    short_names = {}
+    if params is not None:
+        short_names = {param: name.short for param, name in parameter_names(params).items()}
+    nodes = topological_order(root)
+    nodes.reverse()  # inputs first: every input is named before the nodes that use it
+    named: dict[Value, _Name] = {}
+    for node in nodes:
+        named[node] = _name(node, named, short_names, max_length, ellipsis)
+    return {node: name.text for node, name in named.items()}
+
+
+def operation_form(op: str, operands: tuple[str, ...] = ("a", "b")) -> str:
+    """How an op reads with the operands named: ``a*b``, ``tanh(a)``, ``-a``."""
+    atoms = [_Name(text, _ATOM, text) for text in operands]
+    return _combine(op, atoms)[0]
+
+
+def parameter_names(params: Any) -> dict[Value, ParameterName]:
+    """The short name, full name and enclosing modules of each parameter.
+
+    ``params`` is a Module (anything with ``named_parameters()``), a mapping
+    from names to Values, or an iterable of ``(name, Value)`` pairs, as
+    torchviz's ``make_dot`` takes. ``layers.0.neurons.3.w.1`` is ``w1`` inside
+    the groups ``layers.0`` and ``layers.0.neurons.3``; a weight alone in its
+    module is just ``w``.
+
+    >>> from autograd import Value
+    >>> w0, w1, b = Value(1.0), Value(2.0), Value(0.0)
+    >>> names = parameter_names([("layer.w.0", w0), ("layer.w.1", w1), ("layer.b", b)])
+    >>> [names[param].short for param in (w0, w1, b)], names[w1].groups
+    (['w0', 'w1', 'b'], ('layer',))
+    """
+    pairs = _named_pairs(params)
+    split = []
+    for name, param in pairs:
+        parts = name.split(".")
+        # the parameter's own part starts at its last non-numeric part: "w.1" of "...3.w.1"
+        start = len(parts) - 1
+        while start > 0 and parts[start].isdigit():
+            start -= 1
+        groups = _groups(parts[:start])
+        split.append((param, name, parts[start:], groups))
+    # a weight alone in its module is "w", not "w0"
+    stems: dict[tuple[tuple[str, ...], str], int] = {}
+    for *_, own, groups in split:
+        key = (groups, own[0])
+        stems[key] = stems.get(key, 0) + 1
+    result = {}
+    for param, name, own, groups in split:
+        if stems[(groups, own[0])] == 1:
+            own = own[:1]
+        result[param] = ParameterName("".join(own), name, groups)
+    return result
+
+
+def _named_pairs(params: Any) -> list[tuple[str, Value]]:
+    where = "params="
+    if hasattr(params, "named_parameters"):
+        items: Iterable[Any] = params.named_parameters()
+        where = f"params={type(params).__name__}.named_parameters()"
+    elif isinstance(params, Mapping):
+        items = params.items()
+    elif isinstance(params, str | bytes) or not isinstance(params, Iterable):
+        raise TypeError(
+            "params must be a Module (anything with named_parameters()), a dict of names to "
+            f"Values, or (name, Value) pairs, got {type(params).__name__}"
+        )
+    else:
+        items = params
+    pairs = []
+    for index, item in enumerate(items):
+        if (
+            not isinstance(item, tuple)
+            or len(item) != 2
+            or not isinstance(item[0], str)
+            or not isinstance(item[1], Value)
+        ):
+            shown = repr(item)
+            if len(shown) > 60:
+                shown = shown[:57] + "..."
+            raise TypeError(f"{where}: item {index} is not a (name, Value) pair: {shown}")
+        pairs.append((item[0], item[1]))
+    return pairs
+
+
+def _groups(parts: list[str]) -> tuple[str, ...]:
+    """``["layers", "0", "neurons", "3"]`` as ``("layers.0", "layers.0.neurons.3")``."""
+    groups = []
+    end = 0
+    while end < len(parts):
+        end += 1
+        while end < len(parts) and parts[end].isdigit():
+            end += 1
+        groups.append(".".join(parts[:end]))
+    return tuple(groups)
+
+
+def _name(
+    node: Value,
+    named: Mapping[Value, _Name],
+    short_names: Mapping[Value, str],
+    max_length: int,
+    ellipsis: str,
+) -> _Name:
+    if node in short_names:
+        return _atom(short_names[node])
+    if node.label:
+        return _atom(node.label)
+    if type(node) is Constant:
+        text = _number(node.data)
+        return _Name(text, _UNARY if text.startswith("-") else _ATOM, text)
+    if node.is_leaf:
+        text = f"Value({_number(node.data)})"
+        return _Name(text, _ATOM, text)
+    operands = [named[input_node] for input_node in node.inputs]
+    hidden = _Name(ellipsis, _ATOM, ellipsis)
+    outer_operands = [
+        operand if operand.binding == _ATOM and len(operand.text) <= 8 else hidden
+        for operand in operands
+    ]
+    outer, binding = _combine(node.op, outer_operands)
+    text, binding = _combine(node.op, operands)
+    if len(text) <= max_length:
+        return _Name(text, binding, outer)
+    # too long: each operand whole or as its outer form ("… + b"), and of the forms that
+    # fit, the one that shows the most names and numbers (then the shortest)
+    choices = [[operand, _outer_form(operand, ellipsis)] for operand in operands]
+    best = None
+    for pick in itertools.product(*choices):
+        text, binding = _combine(node.op, list(pick))
+        if len(text) > max_length:
+            continue
+        score = (sum(char.isalnum() for char in text), -len(text))
+        if best is None or score > best[0]:
+            best = (score, text, binding)
+    if best is not None:
+        return _Name(best[1], best[2], outer)
+    if len(outer) <= max_length:
+        return _Name(outer, binding, outer)
+    hidden_all, binding = _combine(node.op, [hidden] * len(operands))
+    return _Name(hidden_all, binding, hidden_all)
+
+
+def _outer_form(operand: _Name, ellipsis: str) -> _Name:
+    return _Name(operand.outer, _ATOM if operand.outer == ellipsis else operand.binding, "")
+
+
+def _combine(op: str, operands: list[_Name]) -> tuple[str, int]:
+    """The text of ``op`` applied to operands already named, and how tightly it binds."""
+    if op in _BINARY:
+        separator, binding = _BINARY[op]
+        left, right = operands
+        # left-associative: a - b - c needs no parentheses, a - (b - c) does
+        return _wrap(left, binding) + separator + _wrap(right, binding + 1, sign=True), binding
+    if op == "**":
+        base, exponent = operands
+        return _wrap(base, _POWER + 1) + "**" + _wrap(exponent, _POWER, sign=True), _POWER
+    if op == "neg":
+        return "-" + _wrap(operands[0], _UNARY), _UNARY
+    inside = ", ".join(operand.text for operand in operands)
+    return f"{op}({inside})", _ATOM
+
+
+def _wrap(operand: _Name, binding: int, *, sign: bool = False) -> str:
+    # sign: a right operand that starts with a minus reads better in parentheses (b - (-1))
+    if operand.binding >= binding and not (sign and operand.text.startswith("-")):
+        return operand.text
+    return f"({operand.text})"
+
+
+def _atom(label: str) -> _Name:
+    # a label that reads as one word binds as an atom; "w*x + b" (the command line's) does not
+    simple = label.replace("_", "").replace(".", "").replace("[", "").replace("]", "")
+    binding = _ATOM if simple.isalnum() or not simple else 0
+    return _Name(label, binding, label)
+
+
+def _number(number: float) -> str:
+    if number == 0.0:
+        return "0"
+    return f"{number:.4g}"
