@@ -264,11 +264,7 @@ class Program:
         """
         import numpy as np
 
-        arrays = self._columns(columns)
-        count = len(arrays[0]) if arrays else 1
-        values = [float(param.data) for param in self.params]
-        with np.errstate(all="ignore"):
-            loss, gradients = self._replay(*arrays, *values)
+        loss, gradients, count = self._replay_batch(columns)
         loss = np.broadcast_to(np.asarray(loss, dtype=np.float64), (count,)).copy()
         grads = {
             name: np.broadcast_to(np.asarray(gradient, dtype=np.float64), (count,)).copy()
@@ -285,11 +281,27 @@ class Program:
         """
         if reduction not in ("mean", "sum"):
             raise ValueError(f"accumulate: reduction must be 'mean' or 'sum', got {reduction!r}")
-        loss, grads = self.run(*columns)
-        scale = 1.0 / len(loss) if reduction == "mean" else 1.0
-        for param, name in zip(self.params, self.param_names, strict=True):
-            param.grad += float(grads[name].sum()) * scale
-        return float(loss.sum()) * scale
+        loss, gradients, count = self._replay_batch(columns)
+        scale = 1.0 / count if reduction == "mean" else 1.0
+        for param, gradient in zip(self.params, gradients, strict=True):
+            param.grad += _total(gradient, count) * scale
+        return _total(loss, count) * scale
+
+    def _replay_batch(self, columns: Sequence[Any]) -> tuple[Any, tuple[Any, ...], int]:
+        """The generated code run on the columns: the loss and gradients, arrays or scalars.
+
+        A statement that does not depend on the samples stays a scalar, so
+        results are broadcast (``run``) or multiplied by the batch size
+        (``accumulate``) where they are summed.
+        """
+        import numpy as np
+
+        arrays = self._columns(columns)
+        count = len(arrays[0]) if arrays else 1
+        values = [float(param.data) for param in self.params]
+        with np.errstate(all="ignore"):  # overflow gives inf, as the scalar engine's IEEE floats
+            loss, gradients = self._replay(*arrays, *values)
+        return loss, gradients, count
 
     def check(self, sample_index: int, *columns: Any, rel: float = 1e-12) -> bool:
         """Rebuild one sample's scalar graph and compare its loss and gradients with the replay.
@@ -373,6 +385,15 @@ def _adjoint(name: str) -> str:
     if name.startswith("p") and name[1:].isdigit():
         return f"gp{name[1:]}"
     return f"g_{name}"
+
+
+def _total(values: Any, count: int) -> float:
+    """The sum over the batch of a result that is one array, or one scalar shared by all."""
+    import numpy as np
+
+    if isinstance(values, np.ndarray) and values.ndim == 1:
+        return float(values.sum())
+    return float(values) * count
 
 
 def _substitute(formula: str, names: dict[str, str]) -> str:

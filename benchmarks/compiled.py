@@ -27,6 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "demos"))
 
+import linear_regression
 from moons import make_moons
 
 from autograd import compile_graph
@@ -109,6 +110,38 @@ def bytes_per_node_per_sample(program: object, points: np.ndarray, labels: np.nd
     return peak / (nodes * len(labels))
 
 
+def demo_training_times(repeats: int) -> tuple[float, float, float]:
+    """The linear-regression demo's training, 300 default steps: scalar and compiled seconds."""
+    x, y = linear_regression.make_data(0)
+    times: dict[str, list[float]] = {"scalar": [], "compiled": []}
+    worst = 0.0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        _, scalar_losses = linear_regression.train(x, y, 300, 0.1, 0)
+        times["scalar"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        _, compiled_losses = linear_regression.train_compiled(x, y, 300, 0.1, 0)
+        times["compiled"].append(time.perf_counter() - start)
+        for a, b in zip(scalar_losses, compiled_losses, strict=True):
+            worst = max(worst, abs(a - b) / abs(a))
+    return statistics.median(times["scalar"]), statistics.median(times["compiled"]), worst
+
+
+def demo_process_times(repeats: int) -> tuple[float, float]:
+    """The whole demo as a command (python demos/linear_regression.py --no-files [--compiled])."""
+    import subprocess
+
+    script = str(Path(__file__).resolve().parents[1] / "demos" / "linear_regression.py")
+    times: dict[bool, list[float]] = {False: [], True: []}
+    for _ in range(repeats):
+        for compiled in (False, True):
+            command = [sys.executable, script, "--no-files", *(["--compiled"] if compiled else [])]
+            start = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True)
+            times[compiled].append(time.perf_counter() - start)
+    return statistics.median(times[False]), statistics.median(times[True])
+
+
 def median_time(step: Callable[[], object], repeats: int) -> float:
     samples = []
     for _ in range(repeats):
@@ -149,6 +182,20 @@ def main(argv: list[str] | None = None) -> int:
             f"| {size:,} | {scalar_ms:.1f} | {compiled_ms:.2f} | {torch_ms:.2f} | "
             f"{scalar_ms / compiled_ms:.0f}x | {memory:.0f} | {difference:.1e} |"
         )
+    print()
+    scalar_s, compiled_s, worst = demo_training_times(repeats)
+    whole_scalar, whole_compiled = demo_process_times(repeats)
+    print("| linear-regression demo (300 steps, 100 points) | scalar | --compiled | speedup |"
+          " max rel. loss diff |")  # fmt: skip
+    print("|---|--:|--:|--:|--:|")
+    print(
+        f"| training loop (train vs train_compiled) | {scalar_s * 1e3:.0f} ms | "
+        f"{compiled_s * 1e3:.1f} ms | {scalar_s / compiled_s:.0f}x | {worst:.1e} |"
+    )
+    print(
+        f"| whole command, --no-files (with Python start-up and imports) | "
+        f"{whole_scalar:.2f} s | {whole_compiled:.2f} s | {whole_scalar / whole_compiled:.1f}x | |"
+    )
     return 0
 
 

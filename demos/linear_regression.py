@@ -1,7 +1,7 @@
 """Fit y = 2x + 1 with one linear neuron and gradient descent, then check it against least squares.
 
     python demos/linear_regression.py [--steps N] [--lr LR] [--seed S] [--svg PATH] [--plot PATH]
-                                      [--out-dir DIR] [--no-files]
+                                      [--out-dir DIR] [--no-files] [--compiled]
 
 The data are 100 points x evenly spaced in [-1, 1] with y = 2x + 1 plus a
 little seeded noise. The model is one linear Neuron (prediction = w * x + b),
@@ -32,7 +32,7 @@ from typing import NoReturn
 
 import numpy as np
 
-from autograd import Value
+from autograd import Value, compile_graph
 from nn import SGD, Neuron, mse_loss
 
 DEFAULT_STEPS = 300
@@ -124,6 +124,38 @@ def train(
         losses.append(loss.data)
         if report is not None:
             report(step, loss.data)
+    return model, losses
+
+
+def train_compiled(
+    x: np.ndarray,
+    y: np.ndarray,
+    steps: int,
+    lr: float,
+    seed: int,
+    report: Callable[[int, float], None] | None = None,
+) -> tuple[Neuron, list[float]]:
+    """train(), each step replayed over all samples at once by compile_graph.
+
+    One sample's squared error is traced once into a flat program (print it:
+    see docs/compiled.md); each step runs it on the whole x and y columns and
+    writes the mean's gradient into w.0 and b, as loss.backward() would. The
+    losses equal train()'s to rounding.
+    """
+    model = Neuron(1, activation=None, seed=seed)
+    optimizer = SGD(model.parameters(), lr=lr)
+    program = compile_graph(lambda x_i, y_i: (model([x_i]) - y_i) ** 2, params=model)
+    losses: list[float] = []
+    for step in range(steps):
+        # 1-3. forward, zero_grad, backward: for all samples in one replay of the program
+        optimizer.zero_grad()
+        loss = program.accumulate(x, y, reduction="mean")
+        check_loss(step + 1, steps, loss, losses[0] if losses else loss, lr)
+        # 4. update: param <- param - lr * grad, for w.0 and b
+        optimizer.step()
+        losses.append(loss)
+        if report is not None:
+            report(step, loss)
     return model, losses
 
 
@@ -314,6 +346,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-files", action="store_true", help="write only the files asked for with --svg/--plot"
     )
+    parser.add_argument(
+        "--compiled",
+        action="store_true",
+        help="trace one sample's loss once and replay it over all samples with NumPy "
+        "(compile_graph): the same losses, much faster",
+    )
     args = parser.parse_args(argv)
     if args.plot is not None and not _has_matplotlib():
         parser.error("--plot needs matplotlib: pip install -e '.[demos]'")
@@ -412,11 +450,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"data: {len(x)} points, x evenly spaced in [-1, 1], y = 2x + 1 + 0.1 * noise "
         f"(seed {args.seed})"
     )
-    print(f"model: Neuron(1, activation=None), SGD(lr={args.lr}), {args.steps} full-batch steps")
+    replay = ", replayed by compile_graph" if args.compiled else ""
+    print(
+        f"model: Neuron(1, activation=None), SGD(lr={args.lr}), "
+        f"{args.steps} full-batch steps{replay}"
+    )
 
     progress = Progress(args.steps, use_bar=sys.stderr.isatty())
     try:
-        model, losses = train(x, y, args.steps, args.lr, args.seed, report=progress)
+        trainer = train_compiled if args.compiled else train
+        model, losses = trainer(x, y, args.steps, args.lr, args.seed, report=progress)
     except DivergedError as diverged:
         progress.close()
         print(f"{pathlib.Path(sys.argv[0]).name}: error: {diverged}", file=sys.stderr)

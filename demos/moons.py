@@ -33,7 +33,7 @@ from typing import NoReturn
 
 import numpy as np
 
-from autograd import Value, no_grad
+from autograd import Value, compile_graph, no_grad
 from nn import MLP, SGD, binary_cross_entropy_with_logits, cross_entropy, hinge_loss, mse_loss
 
 DEFAULT_STEPS = 100
@@ -161,6 +161,48 @@ def train(
         if (step + 1) % log_every == 0 or step + 1 == steps:
             print(
                 f"step {step + 1:>4}/{steps}  loss {loss.data:.4f}  accuracy {accuracies[-1]:.0%}",
+                flush=True,
+            )
+    return model, accuracies
+
+
+def train_compiled(
+    points: np.ndarray,
+    labels: np.ndarray,
+    steps: int,
+    lr: float,
+    momentum: float,
+    seed: int,
+    log_every: int = 10,
+) -> tuple[MLP, list[float]]:
+    """train() with the MSE, each step replayed over the whole batch by compile_graph.
+
+    The per-point loss is traced once into a flat program (see docs/compiled.md),
+    which then runs on the columns of all points at once: same model, same
+    optimizer, the same losses as train() to rounding, without one graph per point.
+    """
+    model = MLP(2, [16, 16, 1], seed=seed)
+    optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
+    loss_program = compile_graph(lambda x0, x1, y: (model([x0, x1]) - y) ** 2, params=model)
+    output_program = compile_graph(lambda x0, x1: model([x0, x1]), params=model)
+    x0, x1 = points[:, 0].copy(), points[:, 1].copy()
+    targets = labels.tolist()
+    accuracies = []
+    first_loss = math.nan
+    for step in range(steps):
+        # 1-3. forward, zero_grad and backward for every point at once: the mean loss,
+        # its gradient written into each parameter's .grad as backward() would
+        optimizer.zero_grad()
+        loss = loss_program.accumulate(x0, x1, labels, reduction="mean")
+        first_loss = loss if step == 0 else first_loss
+        check_loss(step + 1, steps, loss, first_loss, lr)
+        outputs, _ = output_program.run(x0, x1)
+        # 4. update: the same momentum SGD
+        optimizer.step()
+        accuracies.append(accuracy(outputs.tolist(), targets))
+        if (step + 1) % log_every == 0 or step + 1 == steps:
+            print(
+                f"step {step + 1:>4}/{steps}  loss {loss:.4f}  accuracy {accuracies[-1]:.0%}",
                 flush=True,
             )
     return model, accuracies
@@ -322,6 +364,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"seed for the data and the initial weights, 0 to 2**32 - 1 (default {DEFAULT_SEED})",
     )
     parser.add_argument(
+        "--compiled",
+        action="store_true",
+        help="trace the per-point loss once and replay it over all points with NumPy "
+        "(compile_graph); the same losses, much faster; needs --loss mse",
+    )
+    parser.add_argument(
         "--loss",
         choices=LOSSES,
         default=DEFAULT_LOSS,
@@ -336,6 +384,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         f".{', .'.join(PLOT_FORMATS)} (none: .png is added)",
     )
     args = parser.parse_args(argv)
+    if args.compiled and args.loss != "mse":
+        parser.error(
+            f"--compiled needs --loss mse: the {args.loss} loss reads each point's numbers "
+            "(its target as a plain number; bce and ce choose their arithmetic by the "
+            "logits), so one trace cannot stand for every point (see docs/compiled.md)"
+        )
     if args.steps * args.samples > MAX_POINT_STEPS:
         parser.error(
             f"--steps {args.steps:,} x --samples {args.samples:,} is "
@@ -408,9 +462,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.steps} full-batch steps, loss {args.loss}"
     )
     try:
-        model, _accuracies = train(
-            points, labels, args.steps, args.lr, args.momentum, args.seed, loss_name=args.loss
-        )
+        if args.compiled:
+            model, _accuracies = train_compiled(
+                points, labels, args.steps, args.lr, args.momentum, args.seed
+            )
+        else:
+            model, _accuracies = train(
+                points, labels, args.steps, args.lr, args.momentum, args.seed, loss_name=args.loss
+            )
     except DivergedError as diverged:
         print(f"{pathlib.Path(sys.argv[0]).name}: error: {diverged}", file=sys.stderr)
         return 1
