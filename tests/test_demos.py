@@ -210,7 +210,7 @@ def test_linear_regression_svg_failure_is_reported_not_a_traceback(tmp_path, mon
     # the path passes the checks but drawing fails: reported after the results, exit 1
     demo = load_demo(LINEAR_REGRESSION)
 
-    def broken(path, loss):
+    def broken(path, loss, params=None):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(demo, "save_graph", broken)
