@@ -13,6 +13,8 @@ from autograd.files import write_text_atomically
 from autograd.graph import topological_order
 from autograd.render import (
     MAX_NODES,
+    check_node_limit,
+    display_text,
     dot_source,
     format_number,
     svg_from_dot,
@@ -37,8 +39,9 @@ def save_html(
     shows one pass from zero grads; the ``.grad`` values of your graph are
     left exactly as they were.
     """
+    check_node_limit(root, max_nodes)  # before any work: a huge graph is refused at once
     svg, steps, value_nodes = _drawing_and_steps(root, rankdir, max_nodes)
-    name = title or (root.label if root.label else "backward pass")
+    name = title or (display_text(root.label) if root.label else "backward pass")
     page = _PAGE.format(
         title=html.escape(name),
         svg=svg[svg.index("<svg") :],
@@ -99,7 +102,7 @@ def _steps(
         for changed in (node, *node.inputs):
             if len(format_number(shown[changed])) > len(format_number(widest[changed])):
                 widest[changed] = shown[changed]
-        at = f"{node.label} (op {node.op})" if node.label else _name(node)
+        at = f"{_name(node)} (op {_op(node)})" if _has_label(node) else _name(node)
         steps.append(
             {
                 "node": index,
@@ -123,13 +126,22 @@ def _change(index: int, before: float, after: float) -> list[Any]:
 
 def _name(node: Value) -> str:
     """How the explanation names a node so that it can be found in the picture."""
-    if node.label:
-        return node.label
+    if _has_label(node):
+        return display_text(node.label)  # shortened, as the picture shows it
     if type(node) is Constant:
         return f"the constant {format_number(node.data)}"
     if node.is_leaf:
         return f"the leaf (data {format_number(node.data)})"
-    return f"the {node.op} node (data {format_number(node.data)})"
+    return f"the {_op(node)} node (data {format_number(node.data)})"
+
+
+def _op(node: Value) -> str:
+    return display_text(node.op) if isinstance(node.op, str) else repr(node.op)
+
+
+def _has_label(node: Value) -> bool:
+    # a label that is not a str is reported by dot_source, naming the node
+    return isinstance(node.label, str) and node.label != ""
 
 
 def _number(number: float) -> str:
