@@ -144,7 +144,7 @@ def count_values(root: Value, stop_after: int) -> int:
 
     >>> from autograd import Value
     >>> x = Value(1.0)
-    >>> y = (x * x).tanh()
+    >>> y = (x * 2).tanh()  # x, the constant 2, x * 2 and y
     >>> count_values(y, 100), count_values(y, 2)
     (4, 3)
     """

@@ -321,7 +321,7 @@ def test_the_stepper_page_draws_labels_literally_as_valid_xml(tmp_path):
 @given(
     st.text(
         alphabet=st.characters(blacklist_categories=("Cs", "Zs", "Zl", "Zp", "Cc"))
-        | st.sampled_from("&;#<>|{}\"\\\x00\x01\x08\x0b\x1b\x7f\ufffe\uffff"),
+        | st.sampled_from('&;#<>|{}"\\\x00\x01\x08\x0b\x1b\x7f\ufffe\uffff'),
         min_size=1,
         max_size=15,
     )
@@ -355,9 +355,7 @@ def test_a_lone_surrogate_is_a_render_error_naming_the_node(backend, tmp_path):
     ],
 )
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_label_op_or_number_of_the_wrong_type_is_a_render_error(
-    attribute, bad, message, backend
-):
+def test_a_label_op_or_number_of_the_wrong_type_is_a_render_error(attribute, bad, message, backend):
     x = Value(0.5, label="x")
     y = x.tanh()
     setattr(y, attribute, bad)
@@ -374,4 +372,3 @@ def test_the_stepper_reports_a_bad_label_or_op_as_a_render_error(attribute, bad,
     with pytest.raises(RenderError, match=f"cannot draw Value n1 .*its {attribute} must be a str"):
         save_html(y, tmp_path / "page.html")
     assert os.listdir(tmp_path) == []
-
