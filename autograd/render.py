@@ -27,6 +27,9 @@ __all__ = [
     "GraphvizUnavailableError",
     "RenderError",
     "RenderTimeoutError",
+    "check_node_limit",
+    "count_values",
+    "display_text",
     "dot_source",
     "draw_dot",
     "save_svg",
@@ -107,6 +110,13 @@ def dot_source(
     ``{ label | data | grad }``; each op is a small ellipse named ``n<i>_op``
     between its operands and its result; edge ``e<i>_<k>`` carries input ``k``
     of node ``i`` and ``e<i>_out`` the op's result.
+
+    To keep the layout quick, an edge from a Value reused far from where it
+    was made may start at a dotted copy ``c<i>_<k>`` of that Value beside its
+    user (see ``LONG_EDGE_BUDGET``). Labels and op names are drawn as typed,
+    cut to ``MAX_LABEL_CHARS`` (the tooltip shows more). A graph past
+    ``max_nodes`` raises GraphTooLargeError before it is walked in full; a
+    label, op or number of the wrong type raises RenderError naming the node.
 
     >>> from autograd import Value
     >>> x = Value(3.0, label="x")
