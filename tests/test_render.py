@@ -279,7 +279,7 @@ def test_2000_values_render_through_wasm():
 
 def test_past_the_node_limit_a_clear_error_comes_at_once():
     root = chain(render.MAX_NODES + 1)
-    with pytest.raises(GraphTooLargeError, match=r"5,001 Values, more than max_nodes=5,000"):
+    with pytest.raises(GraphTooLargeError, match=r"more than max_nodes=5,000 Values"):
         to_svg(root)
     with pytest.raises(GraphTooLargeError, match="draw a smaller piece"):
         draw_dot(chain(11), max_nodes=10)
