@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.graph import topological_order
-from autograd.modes import enable_grad
+from autograd.backprop import _raise_nan_gradient
+from autograd.graph import inputs_first, topological_order
+from autograd.modes import _Modes, enable_grad
 from autograd.rules import value_locals
 from autograd.value import Constant, Number, Value, _to_float
 
@@ -55,12 +56,14 @@ def grad(
     input_list = _values(inputs, "inputs")
     seeds = _seeds(grad_outputs, len(output_list), create_graph)
     found: dict[Value, Gradient] = {}
-    for output, seed in zip(output_list, seeds, strict=True):
-        gradients: dict[Value, Gradient] = (
-            gradient_graph(output, seed) if create_graph else _float_gradients(output, seed)  # type: ignore[arg-type]
-        )
-        for node, gradient in gradients.items():
-            found[node] = found[node] + gradient if node in found else gradient
+    # as in PyTorch, create_graph records the gradient's graph even under no_grad
+    with enable_grad():
+        for output, seed in zip(output_list, seeds, strict=True):
+            gradients: dict[Value, Gradient] = (
+                gradient_graph(output, seed) if create_graph else _float_gradients(output, seed)  # type: ignore[arg-type]
+            )
+            for node, gradient in gradients.items():
+                found[node] = found[node] + gradient if node in found else gradient
     results: list[Any] = []
     for index, node in enumerate(input_list):
         if node not in found:
@@ -109,8 +112,10 @@ def gradient_graph(root: Value, seed: Value | float = 1.0) -> dict[Value, Gradie
 
 def backward_with_graph(root: Value, seed: Value | float) -> None:
     """``backward(create_graph=True)``: add the gradient Values into each node's ``.grad``."""
-    for node, gradient in gradient_graph(root, seed).items():
-        node.grad = node.grad + gradient  # type: ignore[assignment]  # a Value from now on
+    gradients = gradient_graph(root, seed)
+    with enable_grad():  # recorded even under no_grad, as in PyTorch
+        for node, gradient in gradients.items():
+            node.grad = node.grad + gradient  # type: ignore[assignment]  # a Value from now on
 
 
 def _float_gradients(root: Value, seed: float) -> dict[Value, float]:
@@ -121,6 +126,8 @@ def _float_gradients(root: Value, seed: float) -> dict[Value, float]:
         upstream = upstream_of[node]
         for input_node, local in zip(node.inputs, node.local_grads, strict=True):
             contribution = upstream * local  # the chain rule
+            if contribution != contribution and _Modes.anomaly:
+                _raise_nan_gradient(node, input_node, upstream, local)  # as backward() does
             upstream_of[input_node] = upstream_of.get(input_node, 0.0) + contribution
     return {node: gradient for node, gradient in upstream_of.items() if type(node) is not Constant}
 
@@ -165,12 +172,13 @@ def hvp(
     if len(direction) != len(inputs):
         raise ValueError(f"hvp: v has {len(direction)} entries, point has {len(inputs)}")
     first = grad(output, inputs, create_graph=True, allow_unused=True)
-    terms = [g * d for g, d in zip(first, direction, strict=True) if isinstance(g, Value)]
-    if not terms or not any(_depends_on_inputs(term) for term in terms):
-        return output.data, [0.0] * len(inputs)
-    directional = terms[0]
-    for term in terms[1:]:
-        directional = directional + term
+    with enable_grad():  # the dot product with v is differentiated: record it even under no_grad
+        terms = [g * d for g, d in zip(first, direction, strict=True) if isinstance(g, Value)]
+        if not terms or not any(_depends_on_inputs(term) for term in terms):
+            return output.data, [0.0] * len(inputs)
+        directional = terms[0]
+        for term in terms[1:]:
+            directional = directional + term
     product = grad(directional, inputs, allow_unused=True)
     return output.data, [0.0 if entry is None else entry for entry in product]
 
@@ -204,18 +212,16 @@ def jvp(
     inputs = [Value(x, label=f"x{index}") for index, x in enumerate(point)]
     with enable_grad():
         result = f(*inputs)
-    outputs = _values(result, "jvp: f's result") if not isinstance(result, Value) else [result]
+    outputs = [result] if isinstance(result, Value) else _values(result, "f's result", "jvp")
     tangent_of: dict[Value, float] = dict(zip(inputs, direction, strict=True))
-    for output in outputs:
-        inputs_first = topological_order(output)
-        inputs_first.reverse()
-        for node in inputs_first:
-            if node in tangent_of or node.is_leaf:
-                continue
-            tangent = 0.0
-            for input_node, local in zip(node.inputs, node.local_grads, strict=True):
-                tangent += local * tangent_of.get(input_node, 0.0)  # the chain rule, forward
-            tangent_of[node] = tangent
+    # one sweep over the graph of every output: outputs often share most of it
+    for node in inputs_first(outputs):
+        if node in tangent_of or node.is_leaf:
+            continue
+        tangent = 0.0
+        for input_node, local in zip(node.inputs, node.local_grads, strict=True):
+            tangent += local * tangent_of.get(input_node, 0.0)  # the chain rule, forward
+        tangent_of[node] = tangent
     values = [output.data for output in outputs]
     output_tangents = [tangent_of.get(output, 0.0) for output in outputs]
     if isinstance(result, Value):
@@ -243,14 +249,18 @@ def _floats(numbers: Sequence[Number], where: str) -> list[float]:
     return [_to_float(number, f"{where}[{index}]") for index, number in enumerate(numbers)]
 
 
-def _values(items: object, where: str) -> list[Value]:
+def _values(items: object, where: str, caller: str = "grad") -> list[Value]:
     if isinstance(items, Value):
         return [items]
     if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
-        raise TypeError(f"grad: {where} must be a Value or a sequence of Values, got {items!r:.60}")
+        raise TypeError(
+            f"{caller}: {where} must be a Value or a sequence of Values, got {items!r:.60}"
+        )
     for index, item in enumerate(items):
         if not isinstance(item, Value):
-            raise TypeError(f"grad: {where}[{index}] must be a Value, got {type(item).__name__}")
+            raise TypeError(
+                f"{caller}: {where}[{index}] must be a Value, got {type(item).__name__}"
+            )
     return list(items)
 
 

@@ -127,14 +127,51 @@ def value_locals(node: Value) -> tuple[Value | float | None, ...]:
         variables["b"] = _as_variable(rest[0])
     derivative = DERIVATIVES[node.op]
     locals_: list[Value | float | None] = []
-    for input_node, code in zip(node.inputs, derivative.code, strict=False):
+    for index, (input_node, code) in enumerate(zip(node.inputs, derivative.code, strict=False)):
         if type(input_node) is Constant:
             locals_.append(None)
-        elif node.op == "**" and type(variables["b"]) is float and variables["b"] == 0.0:
+            continue
+        if node.op == "**" and type(variables["b"]) is float and variables["b"] == 0.0:
             locals_.append(0.0)  # a ** 0 is the constant 1 (b*a**(b-1) would divide by 0 at 0)
-        else:
-            locals_.append(evaluate(code, variables, VALUE_FUNCTIONS))
+            continue
+        try:
+            local = evaluate(code, variables, VALUE_FUNCTIONS)
+        except (ZeroDivisionError, ValueError) as error:
+            raise type(error)(
+                f"create_graph: the local derivative of op {node.op!r} at {_operands(node)} is "
+                f"infinite ({derivative.formulas[index]} = "
+                f"{format_number(node.local_grads[index])}): it has no graph to differentiate "
+                "again there (first-order grad and backward give it as a number)"
+            ) from None
+        _check_unchanged(node, index, local)
+        locals_.append(local)
     return tuple(locals_)
+
+
+def _check_unchanged(node: Value, index: int, local: Value | float) -> None:
+    """Refuse a formula that no longer gives the local derivative recorded at forward time.
+
+    The first-order pass uses the recorded numbers; a graph can only be built
+    from the current ``.data``. They differ when ``.data`` was changed after
+    the forward pass, and a gradient mixing both would be silently wrong.
+    """
+    number = local.data if isinstance(local, Value) else float(local)
+    recorded = node.local_grads[index]
+    if number == recorded or (number != number and recorded != recorded):
+        return
+    if abs(number - recorded) <= 1e-12 * max(abs(number), abs(recorded)):
+        return  # the same number, computed by pow instead of a product
+    raise ValueError(
+        f"create_graph: op {node.op!r} recorded the local derivative {recorded!r} at forward "
+        f"time, but its inputs now give {number!r} ({_operands(node)}): .data was changed "
+        "after the forward pass. Build the graph again from the current values"
+    )
+
+
+def _operands(node: Value) -> str:
+    return ", ".join(
+        f"{item.label}={item.data!r}" if item.label else repr(item.data) for item in node.inputs
+    )
 
 
 def _as_variable(node: Value) -> Value | float:
