@@ -319,10 +319,13 @@ class Program:
                 "accumulate: the mean over an empty batch (0 samples) is undefined; "
                 "pass at least one sample, or reduction='sum'"
             )
+        import numpy as np
+
         scale = 1.0 / len(loss) if reduction == "mean" else 1.0
-        for param, name in zip(self.params, self.param_names, strict=True):
-            param.grad += float(grads[name].sum()) * scale
-        return float(loss.sum()) * scale
+        with np.errstate(all="ignore"):  # a sum that overflows is inf, as in the scalar engine
+            for param, name in zip(self.params, self.param_names, strict=True):
+                param.grad += float(grads[name].sum()) * scale
+            return float(loss.sum()) * scale
 
     def check(self, sample_index: int, *columns: Any, rel: float = 1e-12) -> bool:
         """Rebuild one sample's scalar graph and compare its loss and gradients with the replay.

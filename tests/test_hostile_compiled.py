@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -137,6 +138,21 @@ def test_abs_at_nan_passes_no_gradient_as_in_the_scalar_engine() -> None:
 
 
 # ---- the batch and its columns ----
+
+
+def test_no_numpy_warning_leaks_from_run_or_accumulate() -> None:
+    # was: RuntimeWarning: overflow encountered in reduce (the scalar engine gives inf silently)
+    w = Value(1.0, label="w")
+    program = compile_graph(lambda x: (w * x).exp() + (w * x).sigmoid(), params=[w])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss, _ = program.run([1000.0, -1000.0, 0.0])
+        assert program.accumulate([710.0, 1.0], reduction="sum") == math.inf
+        program = compile_graph(lambda x: w * x, params=[w])
+        assert program.accumulate([1e308, 1e308]) == math.inf
+    assert loss.tolist() == [
+        (Value(x).exp() + Value(x).sigmoid()).data for x in [1000.0, -1000.0, 0.0]
+    ]
 
 
 def test_mean_over_an_empty_batch_is_an_error_and_sum_is_zero() -> None:
