@@ -561,12 +561,16 @@ def _named_parameters(params: Any) -> list[tuple[str, Value]]:
     named = []
     for index, item in enumerate(params):
         if isinstance(item, Value):
-            named.append((item.label or f"param{index}", item))
-            continue
+            item = (item.label or f"param{index}", item)
         if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Value)):
             raise TypeError(
                 f"compile_graph: params[{index}] must be a (name, Value) pair or a Value, "
                 f"got {item!r:.60}"
+            )
+        if type(item[1]) is Constant:
+            raise TypeError(
+                f"compile_graph: params[{index}] ({item[0]}) is a Constant, which is never "
+                "differentiated; make it a Value to get its gradient"
             )
         named.append((str(item[0]), item[1]))
     return named

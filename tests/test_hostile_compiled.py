@@ -218,6 +218,13 @@ def test_one_parameter_passed_twice_is_named_as_such() -> None:
         compile_graph(lambda x: a * x, params=[("w", a), ("v", a)])
 
 
+def test_a_constant_is_refused_as_a_parameter() -> None:
+    # was: the replay differentiated it (gradient 3), the scalar engine does not (None)
+    c = Constant(2.0)
+    with pytest.raises(TypeError, match=r"params\[0\] \(c\) is a Constant"):
+        compile_graph(lambda x: x * c, params=[("c", c)])
+
+
 def test_input_names_never_clash_in_the_generated_code() -> None:
     # was: SyntaxError: duplicate argument 'x0_' (t0 was renamed to x0_, the name of the next)
     def clash(t0, x0_):

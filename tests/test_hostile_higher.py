@@ -66,6 +66,19 @@ def test_detect_anomaly_stops_at_a_nan_gradient_with_create_graph_too() -> None:
         grad(y, [x], create_graph=True)
 
 
+def test_sgd_steps_by_the_number_after_backward_create_graph() -> None:
+    # was: param.data became a Value (data - lr * grad with grad a Value), corrupting the model
+    from nn import SGD
+
+    w = Value(2.0, label="w")
+    loss = w * w * w
+    loss.backward(create_graph=True)
+    assert isinstance(w.grad, Value)
+    SGD([w], lr=0.01).step()
+    assert type(w.data) is float
+    assert w.data == 2.0 - 0.01 * 12.0
+
+
 # ---- local derivatives are taken at forward time ----
 
 
