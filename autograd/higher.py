@@ -41,6 +41,11 @@ def grad(
     ValueError unless ``allow_unused=True``, which gives None for it (as
     PyTorch does).
 
+    First order uses the local derivatives recorded at forward time.
+    ``create_graph=True`` builds them again from the operands' current
+    ``.data``, so it raises ValueError if ``.data`` was changed after the
+    forward pass in a way that changes a local derivative (rebuild the graph).
+
     >>> from autograd import Value, grad
     >>> x, y = Value(1.5, label="x"), Value(-0.5, label="y")
     >>> f = x * y + x ** 3

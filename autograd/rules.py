@@ -137,6 +137,8 @@ def value_locals(node: Value) -> tuple[Value | float | None, ...]:
         try:
             local = evaluate(code, variables, VALUE_FUNCTIONS)
         except (ZeroDivisionError, ValueError) as error:
+            if math.isfinite(node.local_grads[index]):
+                _check_unchanged(node, index, math.nan)  # finite at forward time: .data changed
             raise type(error)(
                 f"create_graph: the local derivative of op {node.op!r} at {_operands(node)} is "
                 f"infinite ({derivative.formulas[index]} = "

@@ -268,6 +268,25 @@ def test_hostile_names_are_never_executed(capfd) -> None:
 # ---- tracing state ----
 
 
+def _helper_that_compares(value):
+    return value * 2.0 if value > 1.0 else value  # the nested helper's line
+
+
+def test_trace_error_names_the_line_inside_a_helper_a_lambda_or_max() -> None:
+    with pytest.raises(TraceError, match=r"line \d+: return value \* 2\.0 if value > 1\.0"):
+        compile_graph(lambda x: _helper_that_compares(x * 3.0) + 1.0)
+    clamp = lambda v: v if v < 0.0 else -v  # noqa: E731
+    with pytest.raises(TraceError, match=r"comparison \(<\).*line \d+: clamp = lambda v"):
+        compile_graph(lambda x: clamp(x))
+
+    def with_max(x, y):
+        return max(x, y) * 2.0  # max compares from C: the error names this line
+
+    with pytest.raises(TraceError, match=r"line \d+: return max\(x, y\) \* 2\.0"):
+        compile_graph(with_max)
+    assert bool(Value(0.0)) is True
+
+
 def test_tracing_state_survives_a_nested_compile_and_an_exception() -> None:
     inner = compile_graph(lambda y: y * 2.0)
 

@@ -97,6 +97,19 @@ def test_create_graph_refuses_a_graph_whose_data_changed_after_the_forward_pass(
         y.backward(create_graph=True)
 
 
+def test_a_data_change_out_of_an_ops_domain_is_named_as_a_change() -> None:
+    x = Value(2.0, label="x")
+    y = x.sqrt()
+    y.data = 0.0  # 0.5 / out would now divide by zero: the data changed, not an infinite slope
+    with pytest.raises(ValueError, match="changed after the forward pass"):
+        grad(y, [x], create_graph=True)
+    z = Value(2.0, label="z")
+    p = z ** Value(3.0)
+    z.data = -1.0  # log(a) of the exponent's derivative
+    with pytest.raises(ValueError, match="changed after the forward pass"):
+        grad(p, [z], create_graph=True)
+
+
 def test_a_data_change_that_no_derivative_reads_is_harmless() -> None:
     x = Value(2.0, label="x")
     y = x + 3.0  # d/dx is 1 whatever x is
