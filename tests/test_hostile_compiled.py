@@ -330,3 +330,75 @@ def test_a_program_runs_in_another_thread_and_tracing_is_per_thread() -> None:
     thread.start()
     thread.join()
     assert results[0][0].tolist() == program.run([0.5, 1.0])[0].tolist()
+
+
+# ---- what held: every op at its edges equals the scalar engine, errors included ----
+
+EDGE_OPS = {
+    "relu": lambda w, x: (w * x).relu(),
+    "abs": lambda w, x: (w * x).abs(),
+    "sigmoid": lambda w, x: (w * x).sigmoid(),
+    "exp": lambda w, x: (w * x).exp(),
+    "tanh": lambda w, x: (w * x).tanh(),
+    "sqrt": lambda w, x: (w * x).sqrt(),
+    "log": lambda w, x: (w * x).log(),
+    "sin": lambda w, x: (w * x).sin(),
+    "cos": lambda w, x: (w * x).cos(),
+    "divide": lambda w, x: w / x,
+    "power": lambda w, x: (w * x) ** -1.5,
+    "square": lambda w, x: (w * x) ** 2,
+    "value power": lambda w, x: (w * x) ** w,
+    "number ** value": lambda w, x: 2.0 ** (w * x),
+}
+EDGES = [0.0, -0.0, 1.0, -1.0, 1000.0, -1000.0, 1e308, NAN, INF, -INF]
+
+
+@pytest.mark.parametrize("op", sorted(EDGE_OPS))
+def test_every_op_at_its_edges_equals_the_scalar_engine(op: str) -> None:
+    w = Value(0.75, label="w")
+    fn = lambda x: EDGE_OPS[op](w, x)  # noqa: E731
+    program = compile_graph(fn, params=[w])
+    for x in EDGES:
+        try:
+            expected_loss, (expected_grad,) = scalar_loss_and_grads(fn, [w], [x])
+        except (ValueError, ZeroDivisionError) as scalar:
+            with pytest.raises(type(scalar)) as replayed:
+                program.run([1.0, x])
+            # the same message, without the labels, then where: statement and sample 1
+            assert str(replayed.value).split(":")[0] == str(scalar).split(":")[0]
+            assert str(replayed.value).endswith("sample 1)")
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            loss, grads = program.run([1.0, x])
+        assert same(loss[1], expected_loss), (op, x)
+        assert same(grads["w"][1], expected_grad), (op, x)
+
+
+def test_sgd_on_accumulate_follows_the_scalar_trajectory_for_100_steps() -> None:
+    from nn import MLP, SGD
+
+    compiled_model = MLP(2, [4, 4, 1], seed=1)
+    scalar_model = MLP(2, [4, 4, 1], seed=1)
+    rng = np.random.default_rng(1)
+    x0, x1 = rng.normal(size=12), rng.normal(size=12)
+    target = np.sin(x0) - x1
+    program = compile_graph(
+        lambda a, b, t: (compiled_model([a, b]) - t) ** 2, params=compiled_model
+    )
+    compiled_sgd = SGD(compiled_model.parameters(), lr=0.05, momentum=0.9)
+    scalar_sgd = SGD(scalar_model.parameters(), lr=0.05, momentum=0.9)
+    for _ in range(100):
+        compiled_sgd.zero_grad()
+        compiled_loss = program.accumulate(x0, x1, target)
+        compiled_sgd.step()
+        scalar_sgd.zero_grad()
+        total = sum((scalar_model([a, b]) - t) ** 2 for a, b, t in zip(x0, x1, target, strict=True))
+        scalar_loss = total / len(target)
+        scalar_loss.backward()
+        scalar_sgd.step()
+        assert compiled_loss == pytest.approx(scalar_loss.data, rel=1e-12)
+    for compiled, scalar in zip(
+        compiled_model.parameters(), scalar_model.parameters(), strict=True
+    ):
+        assert compiled.data == pytest.approx(scalar.data, rel=1e-12)
