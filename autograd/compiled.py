@@ -210,6 +210,9 @@ class Program:
         lines = [f"inputs: {', '.join(self.input_names)}; parameters: {parameters or 'none'}"]
         for target, op, operands in self.statements:
             lines.append(f"  {target} = {_shown(_FORWARD_TEXT[op].format(*operands))}")
+        if not self.adjoints:
+            lines.append("adjoints: none (the output does not depend on any parameter)")
+            return "\n".join(lines)
         lines.append(f"adjoints (d {_shown(self.output)} / d ...):")
         lines.extend(f"  {_shown(line)}" for line in self.adjoints)
         return "\n".join(lines)
@@ -222,9 +225,15 @@ class Program:
 
     def _adjoint_statements(self) -> list[str]:
         """The reverse pass as statements: ``g<k> = upstream * local`` (then ``+=``)."""
-        if self.output in self._constants:
+        # only what a parameter flows into needs an adjoint: the sample's data,
+        # constants and statements computed from them alone get none
+        on_a_path = {f"p{index}" for index in range(len(self.params))}
+        for target, _, operands in self.statements:
+            if any(operand in on_a_path for operand in operands):
+                on_a_path.add(target)
+        if self.output not in on_a_path:
             self._assigned: set[str] = set()
-            return []  # a constant output depends on nothing
+            return []  # the output does not depend on any parameter
         lines = [f"{_adjoint(self.output)} = 1"]
         assigned = {self.output}
         for target, op, operands in reversed(self.statements):
@@ -234,10 +243,8 @@ class Program:
             if len(operands) > 1:
                 names["b"] = operands[1]
             for operand, formula in zip(operands, DERIVATIVES[op].formulas, strict=False):
-                if operand in self._constants:
-                    continue  # a constant: not differentiated
-                if operand in self.input_names:
-                    continue  # the sample's data: no gradient needed
+                if operand not in on_a_path:
+                    continue  # a constant or the sample's data: no gradient needed
                 if op == "**" and self._constants.get(operands[1]) == 0.0:
                     continue  # a ** 0 is the constant 1
                 local = _substitute(formula, names)

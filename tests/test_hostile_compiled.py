@@ -50,6 +50,23 @@ def test_a_function_returning_a_constant_compiles_and_runs() -> None:
     assert program.run([1.0])[0].tolist() == [3.0]
 
 
+def test_only_what_a_parameter_flows_into_gets_an_adjoint() -> None:
+    # was: adjoint arrays for the sample's own features and for constant subexpressions
+    w = Value(2.0, label="w")
+    fn = lambda x, e: w * (x**e).tanh() + Constant(2.0) ** 3.0 * x  # noqa: E731
+    program = compile_graph(fn, params=[w])
+    assert program.adjoints == ["g5 = 1", "g4 = g5", "gp0 = g4 * (t3)"]
+    loss, grads = program.run([0.5, 2.0], [2.0, 3.0])
+    for index, sample in enumerate([(0.5, 2.0), (2.0, 3.0)]):
+        expected_loss, (expected_grad,) = scalar_loss_and_grads(fn, [w], sample)
+        assert loss[index] == pytest.approx(expected_loss, rel=1e-15)
+        assert grads["w"][index] == pytest.approx(expected_grad, rel=1e-15)
+    unused = compile_graph(lambda x: x * 2.0, params=[w])
+    assert unused.adjoints == []
+    assert str(unused).endswith("adjoints: none (the output does not depend on any parameter)")
+    assert unused.run([1.0])[1]["w"].tolist() == [0.0]
+
+
 def test_a_negative_constant_base_keeps_its_sign() -> None:
     # was: "-2.0 ** 2.0" in the code, which Python reads as -(2.0 ** 2.0)
     fn = lambda x: x + Constant(-2.0) ** 2.0  # noqa: E731
