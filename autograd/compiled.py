@@ -34,6 +34,7 @@ from __future__ import annotations
 import inspect
 import keyword
 import math
+import numbers
 import os
 import re
 import sys
@@ -86,11 +87,13 @@ def data_dependent_branch(what: str) -> TraceError:
     """The error for a truth test or comparison on a Value while tracing, naming the user's line."""
     frame = _user_frame()
     where = f"{frame.filename}, line {frame.lineno}: {frame.line}" if frame else "unknown line"
-    return TraceError(
+    error = TraceError(
         f"compile_graph: {what} on a Value while tracing, at {where}. The graph would depend "
         "on this sample's data, so one trace cannot stand for every sample; compute both "
         "branches with ops (relu, abs, sigmoid) or do not compile this function"
     )
+    _trace_state.branch = error  # raised again after fn returns, should fn catch it
+    return error
 
 
 def _user_frame() -> traceback.FrameSummary | None:
@@ -130,13 +133,19 @@ def compile_graph(
             f"compile_graph: example has {len(point)} values, fn takes {len(names)} inputs"
         )
     inputs = [Value(float(x), label=name) for x, name in zip(point, names, strict=True)]
-    tracing_already = getattr(_trace_state, "active", False)  # fn may compile a helper
+    # fn may compile a helper: restore the outer trace's state afterwards
+    outer_trace = (getattr(_trace_state, "active", False), getattr(_trace_state, "branch", None))
     _trace_state.active = True
+    _trace_state.branch = None
     try:
         with enable_grad():
             output = fn(*inputs)
+        branch = _trace_state.branch
     finally:
-        _trace_state.active = tracing_already
+        _trace_state.active, _trace_state.branch = outer_trace
+    if branch is not None:
+        # fn caught the error (a broad except): the trace went on along one branch anyway
+        raise TraceError(f"{branch} (fn caught this error and went on)")
     if not isinstance(output, Value):
         raise TypeError(f"compile_graph: fn must return a Value, got {type(output).__name__}")
     return Program(fn, output, inputs, named)
@@ -342,6 +351,11 @@ class Program:
         """
         from autograd.higher import grad
 
+        if isinstance(sample_index, bool) or not isinstance(sample_index, numbers.Integral):
+            raise TypeError(
+                f"check: sample_index must be an int, got {type(sample_index).__name__} "
+                f"{sample_index!r:.60}"
+            )
         arrays = self._columns(columns)
         count = len(arrays[0]) if arrays else 1
         if not -count <= sample_index < count:

@@ -304,6 +304,29 @@ def test_trace_error_names_the_line_inside_a_helper_a_lambda_or_max() -> None:
     assert bool(Value(0.0)) is True
 
 
+def test_a_branch_error_that_fn_catches_still_stops_the_trace() -> None:
+    # was: a broad except inside fn swallowed the TraceError and one branch was compiled
+    def forgiving(x):
+        try:
+            if x > 0.0:
+                return x * 2.0
+        except Exception:
+            pass
+        return x * 3.0
+
+    with pytest.raises(TraceError, match=r"comparison \(>\).*fn caught this error"):
+        compile_graph(forgiving)
+    assert compile_graph(lambda x: x * 3.0).run([1.0])[0].tolist() == [3.0]
+
+
+def test_check_wants_an_int_sample_index() -> None:
+    program = compile_graph(lambda x: x * 2.0)
+    assert program.check(np.int64(1), [1.0, 2.0])
+    for index in (1.0, "0", True):
+        with pytest.raises(TypeError, match="sample_index must be an int"):
+            program.check(index, [1.0, 2.0])
+
+
 def test_tracing_state_survives_a_nested_compile_and_an_exception() -> None:
     inner = compile_graph(lambda y: y * 2.0)
 
