@@ -72,6 +72,11 @@ def grad(
     results: list[Any] = []
     for index, node in enumerate(input_list):
         if node not in found:
+            if type(node) is Constant and not allow_unused:
+                raise ValueError(
+                    f"grad: input {index} ({_name(node)}) is a Constant, which is never "
+                    "differentiated; make it a Value to get its gradient"
+                )
             if not allow_unused:
                 raise ValueError(
                     f"grad: input {index} ({_name(node)}) is not used to compute the outputs; "
@@ -290,4 +295,4 @@ def _depends_on_inputs(node: Value) -> bool:
 
 
 def _name(node: Value) -> str:
-    return f"{node.label}={node.data!r}" if node.label else f"Value {node.data!r}"
+    return f"{node.label}={node.data!r}" if node.label else f"{type(node).__name__} {node.data!r}"

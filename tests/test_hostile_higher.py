@@ -251,6 +251,14 @@ def test_outputs_that_are_leaves_or_constants() -> None:
         grad(Constant(2.0), [x])
 
 
+def test_a_constant_input_is_named_as_a_constant_not_as_unused() -> None:
+    # was: "input 0 (Value 2.0) is not used to compute the outputs", though it is used
+    x, c = Value(3.0, label="x"), Constant(2.0)
+    with pytest.raises(ValueError, match=r"input 1 \(Constant 2\.0\) is a Constant"):
+        grad(x * c, [x, c])
+    assert grad(x * c, [x, c], allow_unused=True) == (2.0, None)
+
+
 def test_repeated_inputs_each_get_the_gradient() -> None:
     x = Value(2.0, label="x")
     assert grad(x * x, [x, x]) == (4.0, 4.0)
