@@ -39,12 +39,12 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from autograd.graph import topological_order
 from autograd.modes import enable_grad
-from autograd.value import DERIVATIVES, Constant, Value, _trace_state
+from autograd.value import DERIVATIVES, Constant, Value, _to_float, _trace_state
 
 # How each op runs on arrays: a NumPy expression in its operands a and b.
 _FORWARD = {
@@ -132,7 +132,10 @@ def compile_graph(
         raise ValueError(
             f"compile_graph: example has {len(point)} values, fn takes {len(names)} inputs"
         )
-    inputs = [Value(float(x), label=name) for x, name in zip(point, names, strict=True)]
+    inputs = [
+        Value(_to_float(x, f"compile_graph: example[{index}]"), label=name)
+        for index, (x, name) in enumerate(zip(point, names, strict=True))
+    ]
     # fn may compile a helper: restore the outer trace's state afterwards
     outer_trace = (getattr(_trace_state, "active", False), getattr(_trace_state, "branch", None))
     _trace_state.active = True
@@ -574,6 +577,8 @@ def _runtime() -> dict[str, Any]:
 def _named_parameters(params: Any) -> list[tuple[str, Value]]:
     if hasattr(params, "named_parameters"):
         params = params.named_parameters()
+    elif isinstance(params, Mapping):
+        params = list(params.items())  # {name: Value}
     if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
         raise TypeError(
             "compile_graph: params must be a Module or (name, Value) pairs, "
