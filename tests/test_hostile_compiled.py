@@ -237,7 +237,7 @@ def test_one_parameter_passed_twice_is_named_as_such() -> None:
 
 def test_params_as_a_dict_and_a_bad_example_is_a_clear_error() -> None:
     # was: a dict gave "params[0] must be a (name, Value) pair, got 'w'"; example=["a"]
-    # gave NumPy-free "could not convert string to float: 'a'" with no word of where
+    # gave "could not convert string to float" with no word of where
     w = Value(2.0, label="w")
     program = compile_graph(lambda x: w * x, params={"weight": w})
     assert program.run([3.0])[1]["weight"].tolist() == [3.0]
