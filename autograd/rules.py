@@ -161,8 +161,11 @@ def _check_unchanged(node: Value, index: int, local: Value | float) -> None:
     recorded = node.local_grads[index]
     if number == recorded or (number != number and recorded != recorded):
         return
-    if abs(number - recorded) <= 1e-12 * max(abs(number), abs(recorded)):
-        return  # the same number, computed by pow instead of a product
+    # The same number, rounded differently: tanh records 1 - out*out but its
+    # formula is 1 - out**2, and pow(r, 2.0) can be one ulp off r*r (at most
+    # 2**-52 for |r| <= 1), which near |r| = 1 is large relative to 1 - r*r.
+    if abs(number - recorded) <= max(1e-12 * max(abs(number), abs(recorded)), 2.0**-50):
+        return
     raise ValueError(
         f"create_graph: op {node.op!r} recorded the local derivative {recorded!r} at forward "
         f"time, but its inputs now give {number!r} ({_operands(node)}): .data was changed "
