@@ -622,8 +622,12 @@ def _ieee_pow(base: float, power: float) -> float:
     """base ** power as IEEE 754 pow: overflow gives inf and 0 ** negative gives inf.
 
     Callers have already rejected what must raise; this only replaces Python's
-    OverflowError and ZeroDivisionError with the IEEE results.
+    OverflowError and ZeroDivisionError with the IEEE results. A square is
+    base * base: C's pow can be one ulp off it, and NumPy (compiled replay),
+    tanh's recorded 1 - out*out and its formula 1 - out**2 all square by a product.
     """
+    if power == 2.0:
+        return base * base
     try:
         return base**power
     except (OverflowError, ZeroDivisionError):

@@ -452,3 +452,17 @@ def test_sgd_on_accumulate_follows_the_scalar_trajectory_for_100_steps() -> None
         compiled_model.parameters(), scalar_model.parameters(), strict=True
     ):
         assert compiled.data == pytest.approx(scalar.data, rel=1e-12)
+
+
+def test_a_square_is_the_same_number_in_the_scalar_engine_and_the_replay() -> None:
+    # was: pow(x, 2.0) one ulp off x * x, which NumPy's x ** 2.0 computes, at these x
+    samples = [0.9398749725167077, -1.0667942441416252, -2.1253279230351465]
+    assert all(x**2.0 != x * x for x in samples)
+    w = Value(1.0, label="w")
+    fn = lambda x: (w * x) ** 2  # noqa: E731
+    loss, grads = compile_graph(fn, params=[w]).run(samples)
+    for index, x in enumerate(samples):
+        assert (Value(x) ** 2).data == x * x
+        expected_loss, (expected_grad,) = scalar_loss_and_grads(fn, [w], [x])
+        assert loss[index] == expected_loss
+        assert grads["w"][index] == expected_grad
