@@ -33,15 +33,18 @@ from __future__ import annotations
 
 import inspect
 import keyword
+import math
+import numbers
+import os
 import re
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from autograd.graph import topological_order
 from autograd.modes import enable_grad
-from autograd.value import DERIVATIVES, Constant, Value, _trace_state
+from autograd.value import DERIVATIVES, Constant, Value, _to_float, _trace_state
 
 # How each op runs on arrays: a NumPy expression in its operands a and b.
 _FORWARD = {
@@ -67,7 +70,9 @@ _FORWARD = {
 _DOMAIN_CHECKED = {"/", "**", "log", "sqrt", "sin", "cos"}
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_RESERVED = re.compile(r"(t|g|gp|p)\d+\Z|np\Z|_\w*")
+# names the generated code uses itself, and x<k>_, the name a renamed input gets
+_RESERVED = re.compile(r"(t|g|gp|p)\d+\Z|x\d+_\Z|np\Z|_\w*")
+_PACKAGE_FOLDER = os.path.dirname(os.path.abspath(__file__))
 
 
 class TraceError(RuntimeError):
@@ -82,18 +87,20 @@ def data_dependent_branch(what: str) -> TraceError:
     """The error for a truth test or comparison on a Value while tracing, naming the user's line."""
     frame = _user_frame()
     where = f"{frame.filename}, line {frame.lineno}: {frame.line}" if frame else "unknown line"
-    return TraceError(
+    error = TraceError(
         f"compile_graph: {what} on a Value while tracing, at {where}. The graph would depend "
         "on this sample's data, so one trace cannot stand for every sample; compute both "
         "branches with ops (relu, abs, sigmoid) or do not compile this function"
     )
+    _trace_state.branch = error  # raised again after fn returns, should fn catch it
+    return error
 
 
 def _user_frame() -> traceback.FrameSummary | None:
-    package = __name__.rsplit(".", 1)[0]
+    # this package's own folder, not any folder named autograd: a user's
+    # project may well live in one
     for frame in reversed(traceback.extract_stack()):
-        module_path = frame.filename.replace("\\", "/")
-        if f"/{package}/" not in module_path:
+        if os.path.dirname(os.path.abspath(frame.filename)) != _PACKAGE_FOLDER:
             return frame
     return None
 
@@ -125,13 +132,23 @@ def compile_graph(
         raise ValueError(
             f"compile_graph: example has {len(point)} values, fn takes {len(names)} inputs"
         )
-    inputs = [Value(float(x), label=name) for x, name in zip(point, names, strict=True)]
+    inputs = [
+        Value(_to_float(x, f"compile_graph: example[{index}]"), label=name)
+        for index, (x, name) in enumerate(zip(point, names, strict=True))
+    ]
+    # fn may compile a helper: restore the outer trace's state afterwards
+    outer_trace = (getattr(_trace_state, "active", False), getattr(_trace_state, "branch", None))
     _trace_state.active = True
+    _trace_state.branch = None
     try:
         with enable_grad():
             output = fn(*inputs)
+        branch = _trace_state.branch
     finally:
-        _trace_state.active = False
+        _trace_state.active, _trace_state.branch = outer_trace
+    if branch is not None:
+        # fn caught the error (a broad except): the trace went on along one branch anyway
+        raise TraceError(f"{branch} (fn caught this error and went on)")
     if not isinstance(output, Value):
         raise TypeError(f"compile_graph: fn must return a Value, got {type(output).__name__}")
     return Program(fn, output, inputs, named)
@@ -154,10 +171,24 @@ class Program:
         slot: dict[Value, str] = {}
         for node in inputs:
             slot[node] = node.label
-        for index, (_, value) in enumerate(params):
+        first_named: dict[str, int] = {}
+        for index, (name, value) in enumerate(params):
+            if name in first_named:
+                raise ValueError(
+                    f"compile_graph: two parameters are named {name!r} (parameters "
+                    f"{first_named[name]} and {index}); their gradients would share one entry"
+                )
+            first_named[name] = index
             if value in slot:
-                raise ValueError(f"compile_graph: parameter {params[index][0]} is also an input")
+                other = self.param_names[int(slot[value][1:])]
+                raise ValueError(
+                    f"compile_graph: parameter {name!r} is the same Value as parameter "
+                    f"{other!r}; pass each parameter once"
+                )
             slot[value] = f"p{index}"
+        # constants appear in the code as literals: (-2.0) in parentheses, so that
+        # (-2.0) ** x is not read as -(2.0 ** x); inf and nan as names the runtime defines
+        self._constants: dict[str, float] = {}
         order = topological_order(output)
         order.reverse()  # inputs first
         self.statements: list[tuple[str, str, tuple[str, ...]]] = []  # (target, op, operands)
@@ -166,7 +197,8 @@ class Program:
                 continue
             if node.is_leaf:
                 if type(node) is Constant:
-                    slot[node] = repr(node.data)
+                    slot[node] = _literal(node.data)
+                    self._constants[slot[node]] = node.data
                     continue
                 raise ValueError(
                     f"compile_graph: {_describe(node)} is used by fn but is neither one of its "
@@ -177,9 +209,6 @@ class Program:
             self.statements.append((target, node.op, tuple(slot[item] for item in node.inputs)))
         self.output = slot[output]
         self._nodes = order
-        self._differentiable = {
-            name for name in slot.values() if not _is_number(name)
-        }  # inputs, parameters and temporaries
         self.adjoints = self._adjoint_statements()
         self.source = self._source()
         namespace: dict[str, Any] = {}
@@ -192,9 +221,12 @@ class Program:
         parameters = ", ".join(f"p{i} = {name}" for i, name in enumerate(self.param_names))
         lines = [f"inputs: {', '.join(self.input_names)}; parameters: {parameters or 'none'}"]
         for target, op, operands in self.statements:
-            lines.append(f"  {target} = {_forward_text(op, operands)}")
-        lines.append(f"adjoints (d {self.output} / d ...):")
-        lines.extend(f"  {line}" for line in self.adjoints)
+            lines.append(f"  {target} = {_shown(_FORWARD_TEXT[op].format(*operands))}")
+        if not self.adjoints:
+            lines.append("adjoints: none (the output does not depend on any parameter)")
+            return "\n".join(lines)
+        lines.append(f"adjoints (d {_shown(self.output)} / d ...):")
+        lines.extend(f"  {_shown(line)}" for line in self.adjoints)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -205,6 +237,15 @@ class Program:
 
     def _adjoint_statements(self) -> list[str]:
         """The reverse pass as statements: ``g<k> = upstream * local`` (then ``+=``)."""
+        # only what a parameter flows into needs an adjoint: the sample's data,
+        # constants and statements computed from them alone get none
+        on_a_path = {f"p{index}" for index in range(len(self.params))}
+        for target, _, operands in self.statements:
+            if any(operand in on_a_path for operand in operands):
+                on_a_path.add(target)
+        if self.output not in on_a_path:
+            self._assigned: set[str] = set()
+            return []  # the output does not depend on any parameter
         lines = [f"{_adjoint(self.output)} = 1"]
         assigned = {self.output}
         for target, op, operands in reversed(self.statements):
@@ -214,11 +255,9 @@ class Program:
             if len(operands) > 1:
                 names["b"] = operands[1]
             for operand, formula in zip(operands, DERIVATIVES[op].formulas, strict=False):
-                if _is_number(operand):
-                    continue  # a constant: not differentiated
-                if operand in self.input_names:
-                    continue  # the sample's data: no gradient needed
-                if op == "**" and _is_number(operands[1]) and float(operands[1]) == 0.0:
+                if operand not in on_a_path:
+                    continue  # a constant or the sample's data: no gradient needed
+                if op == "**" and self._constants.get(operands[1]) == 0.0:
                     continue  # a ** 0 is the constant 1
                 local = _substitute(formula, names)
                 upstream = _adjoint(target)
@@ -239,7 +278,10 @@ class Program:
         body = [f"def replay({arguments}):", "    # forward, one statement per op"]
         for target, op, operands in self.statements:
             expression = _forward_code(op, operands)
-            if op in _DOMAIN_CHECKED and not _always_in_domain(op, operands):
+            if op == "**" and operands[1] not in self._constants:
+                # as the scalar engine: a Value exponent needs base > 0 (d/d b = a**b * ln a)
+                body.append(f"    _check_power_of_values({', '.join(operands)}, {target!r})")
+            elif op in _DOMAIN_CHECKED and not self._always_in_domain(op, operands):
                 body.append(f"    _check_{_CHECK_NAME[op]}({', '.join(operands)}, {target!r})")
             body.append(f"    {target} = {expression}")
         body.append("    # adjoints: the chain rule, output first")
@@ -251,6 +293,11 @@ class Program:
         ]
         body.append(f"    return {self.output}, ({', '.join(gradients)}{',' if gradients else ''})")
         return "\n".join(body) + "\n"
+
+    def _always_in_domain(self, op: str, operands: tuple[str, ...]) -> bool:
+        """True for a ** n with n a non-negative whole number: defined for every base."""
+        power = self._constants.get(operands[1]) if op == "**" else None
+        return power is not None and power >= 0.0 and power.is_integer()
 
     # ---- running it ----
 
@@ -282,10 +329,18 @@ class Program:
         if reduction not in ("mean", "sum"):
             raise ValueError(f"accumulate: reduction must be 'mean' or 'sum', got {reduction!r}")
         loss, gradients, count = self._replay_batch(columns)
+        if reduction == "mean" and count == 0:
+            raise ValueError(
+                "accumulate: the mean over an empty batch (0 samples) is undefined; "
+                "pass at least one sample, or reduction='sum'"
+            )
+        import numpy as np
+
         scale = 1.0 / count if reduction == "mean" else 1.0
-        for param, gradient in zip(self.params, gradients, strict=True):
-            param.grad += _total(gradient, count) * scale
-        return _total(loss, count) * scale
+        with np.errstate(all="ignore"):  # a sum that overflows is inf, as in the scalar engine
+            for param, gradient in zip(self.params, gradients, strict=True):
+                param.grad += _total(gradient, count) * scale
+            return _total(loss, count) * scale
 
     def _replay_batch(self, columns: Sequence[Any]) -> tuple[Any, tuple[Any, ...], int]:
         """The generated code run on the columns: the loss and gradients, arrays or scalars.
@@ -311,6 +366,11 @@ class Program:
         """
         from autograd.higher import grad
 
+        if isinstance(sample_index, bool) or not isinstance(sample_index, numbers.Integral):
+            raise TypeError(
+                f"check: sample_index must be an int, got {type(sample_index).__name__} "
+                f"{sample_index!r:.60}"
+            )
         arrays = self._columns(columns)
         count = len(arrays[0]) if arrays else 1
         if not -count <= sample_index < count:
@@ -343,7 +403,20 @@ class Program:
             )
         arrays = []
         for name, column in zip(self.input_names, columns, strict=True):
-            array = np.asarray(column, dtype=np.float64)
+            try:
+                array = np.asarray(column)
+            except (TypeError, ValueError) as error:
+                raise TypeError(f"column {name} must hold numbers: {error}") from None
+            if array.dtype.kind == "c":
+                raise TypeError(
+                    f"column {name} must hold real numbers, got {array.dtype} (complex) values"
+                )
+            if array.dtype.kind not in "biuf":
+                kind = _DTYPE_NAMES.get(array.dtype.kind, str(array.dtype))
+                raise TypeError(
+                    f"column {name} must hold numbers, got {kind} values: {column!r:.60}"
+                )
+            array = array.astype(np.float64)
             if array.ndim != 1:
                 raise ValueError(
                     f"column {name} must be one-dimensional (one entry per sample), "
@@ -360,8 +433,8 @@ class Program:
 
 # ---- code generation helpers ----
 
-_CHECK_NAME = {"/": "divide", "**": "power", "log": "log", "sqrt": "sqrt", "sin": "finite",
-               "cos": "finite"}  # fmt: skip
+_CHECK_NAME = {"/": "divide", "**": "power", "log": "log", "sqrt": "sqrt", "sin": "sin",
+               "cos": "cos"}  # fmt: skip
 
 
 def _forward_code(op: str, operands: tuple[str, ...]) -> str:
@@ -370,13 +443,13 @@ def _forward_code(op: str, operands: tuple[str, ...]) -> str:
     return _FORWARD[op].format(a=a, b=b)
 
 
-def _forward_text(op: str, operands: tuple[str, ...]) -> str:
-    return (
-        _forward_code(op, operands)
-        .replace("np.", "")
-        .replace("_relu", "relu")
-        .replace("_sigmoid", "sigmoid")
-    )
+_DTYPE_NAMES = {"O": "object", "U": "str", "S": "bytes", "M": "datetime", "m": "timedelta"}
+
+# How str(program) shows each op: the NumPy expression without np. and _.
+_FORWARD_TEXT = {
+    op: re.sub(r"np\.|_(?=relu|sigmoid)", "", code).replace("{a}", "{0}").replace("{b}", "{1}")
+    for op, code in _FORWARD.items()
+}
 
 
 def _adjoint(name: str) -> str:
@@ -406,24 +479,22 @@ def _as_code(line: str) -> str:
     target, symbol, expression = line.split(" ", 2)
     if symbol == "+=":
         line = f"{target} = {target} + {expression}"
-    line = re.sub(r"\bstep\(", "_step(", line)
-    return re.sub(r"\b(exp|log|sin|cos|sign)\(", r"np.\1(", line)
+    line = re.sub(r"\b(step|sign)\(", r"_\1(", line)
+    return re.sub(r"\b(exp|log|sin|cos)\(", r"np.\1(", line)
 
 
-def _always_in_domain(op: str, operands: tuple[str, ...]) -> bool:
-    """True for a ** n with n a non-negative whole number: defined for every base."""
-    if op != "**" or not _is_number(operands[1]):
-        return False
-    power = float(operands[1])
-    return power >= 0.0 and power.is_integer()
+def _literal(number: float) -> str:
+    """A constant as the generated code writes it."""
+    if math.isnan(number):
+        return "_nan"
+    if math.isinf(number):
+        return "_inf" if number > 0.0 else "(-_inf)"
+    return repr(number) if math.copysign(1.0, number) > 0.0 else f"({number!r})"
 
 
-def _is_number(name: str) -> bool:
-    try:
-        float(name)
-    except ValueError:
-        return False
-    return True
+def _shown(text: str) -> str:
+    """Code as str(program) shows it: inf and nan for the runtime's names."""
+    return re.sub(r"\b_(inf|nan)\b", r"\1", text)
 
 
 def _runtime() -> dict[str, Any]:
@@ -464,7 +535,7 @@ def _runtime() -> dict[str, Any]:
 
     def check_positive(a: Any, target: str, op: str, strict: bool) -> None:
         array = np.asarray(a)
-        bad = ~(array > 0.0) if strict else array < 0.0
+        bad = array <= 0.0 if strict else array < 0.0  # NaN passes, as in the scalar engine
         if bad.any():
             index = sample_of(bad)
             bound = "> 0" if strict else ">= 0"
@@ -473,12 +544,22 @@ def _runtime() -> dict[str, Any]:
                 f"{where(target).format(index)}"
             )
 
-    def check_finite(a: Any, target: str) -> None:
+    def check_power_of_values(a: Any, b: Any, target: str) -> None:
+        bad = np.asarray(a) <= 0.0
+        if bad.any():
+            index = sample_of(bad)
+            raise ValueError(
+                f"op '**': math domain error: base {value_at(a, index)!r} must be > 0 when the "
+                f"exponent is a Value ({value_at(b, index)!r}), since d/d exponent = a**b * ln a "
+                f"{where(target).format(index)}"
+            )
+
+    def check_finite(a: Any, target: str, op: str) -> None:
         bad = np.isinf(np.asarray(a))
         if bad.any():
             index = sample_of(bad)
             raise ValueError(
-                f"math domain error: input {value_at(a, index)!r} must be finite "
+                f"op '{op}': math domain error: input {value_at(a, index)!r} must be finite "
                 f"{where(target).format(index)}"
             )
 
@@ -492,22 +573,33 @@ def _runtime() -> dict[str, Any]:
     def step(a: Any) -> Any:
         return (np.asarray(a) > 0.0).astype(np.float64)
 
+    def sign(a: Any) -> Any:
+        # np.sign(nan) is nan; the scalar abs records 0.0 there, as it does at 0
+        return np.where(np.isnan(a), 0.0, np.sign(a))
+
     return {
         "np": np,
         "_relu": relu,
         "_sigmoid": sigmoid,
         "_step": step,
+        "_sign": sign,
+        "_inf": math.inf,
+        "_nan": math.nan,
         "_check_divide": check_divide,
         "_check_power": check_power,
+        "_check_power_of_values": check_power_of_values,
         "_check_log": lambda a, target: check_positive(a, target, "log", True),
         "_check_sqrt": lambda a, target: check_positive(a, target, "sqrt", False),
-        "_check_finite": check_finite,
+        "_check_sin": lambda a, target: check_finite(a, target, "sin"),
+        "_check_cos": lambda a, target: check_finite(a, target, "cos"),
     }
 
 
 def _named_parameters(params: Any) -> list[tuple[str, Value]]:
     if hasattr(params, "named_parameters"):
         params = params.named_parameters()
+    elif isinstance(params, Mapping):
+        params = list(params.items())  # {name: Value}
     if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
         raise TypeError(
             "compile_graph: params must be a Module or (name, Value) pairs, "
@@ -516,12 +608,16 @@ def _named_parameters(params: Any) -> list[tuple[str, Value]]:
     named = []
     for index, item in enumerate(params):
         if isinstance(item, Value):
-            named.append((item.label or f"param{index}", item))
-            continue
+            item = (item.label or f"param{index}", item)
         if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Value)):
             raise TypeError(
                 f"compile_graph: params[{index}] must be a (name, Value) pair or a Value, "
                 f"got {item!r:.60}"
+            )
+        if type(item[1]) is Constant:
+            raise TypeError(
+                f"compile_graph: params[{index}] ({item[0]}) is a Constant, which is never "
+                "differentiated; make it a Value to get its gradient"
             )
         named.append((str(item[0]), item[1]))
     return named
@@ -545,12 +641,13 @@ def _input_names(fn: Callable[..., Any], example: Sequence[float] | None) -> lis
                 f"compile_graph: fn's inputs must be positional parameters (or *args with "
                 f"example= giving their number), got {parameter}"
             )
-    return [
-        name
-        if _IDENTIFIER.match(name) and not keyword.iskeyword(name) and not _RESERVED.match(name)
-        else f"x{index}_"
-        for index, name in enumerate(names)
-    ]
+    usable = []
+    for index, name in enumerate(names):
+        valid = _IDENTIFIER.match(name) and not keyword.iskeyword(name)
+        if not valid or _RESERVED.match(name) or name in usable:
+            name = f"x{index}_"  # reserved for renamed inputs, so unique
+        usable.append(name)
+    return usable
 
 
 def _describe(node: Value) -> str:
@@ -558,6 +655,6 @@ def _describe(node: Value) -> str:
 
 
 def _close(a: float, b: float, rel: float) -> bool:
-    if a == b:
-        return True
+    if a == b or (a != a and b != b):
+        return True  # equal, or NaN in both
     return abs(a - b) <= rel * max(abs(a), abs(b), sys.float_info.min)

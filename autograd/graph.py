@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -31,32 +32,33 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def inputs_first(roots: list[Value]) -> list[Value]:
+def inputs_first(roots: Sequence[Value]) -> list[Value]:
     """Every node reachable from any of ``roots``, each after all of its inputs.
 
-    One walk for all the roots: a node they share is visited once.
+    The reverse of ``topological_order`` for several roots at once: a node the
+    roots share is listed once, and the shared part of their graphs is walked
+    once (forward mode's order for a function with many outputs).
     """
     inputs_first: list[Value] = []
     visited: set[Value] = set()
-    for root in roots:
-        stack: list[Value | None] = [root]
-        while stack:
-            node = stack.pop()
-            if node is _INPUTS_DONE:
-                inputs_first.append(stack.pop())  # type: ignore[arg-type]
-                continue
-            if node in visited:
-                continue
-            visited.add(node)
-            input_a = node._input_a
-            if input_a is None:
-                inputs_first.append(node)  # a leaf has nothing to wait for
-                continue
-            stack.append(node)
-            stack.append(_INPUTS_DONE)
-            if input_a not in visited:
-                stack.append(input_a)
-            input_b = node._input_b
-            if input_b is not None and input_b not in visited:
-                stack.append(input_b)
+    stack: list[Value | None] = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        if node is _INPUTS_DONE:
+            inputs_first.append(stack.pop())  # type: ignore[arg-type]
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        input_a = node._input_a
+        if input_a is None:
+            inputs_first.append(node)
+            continue
+        stack.append(node)
+        stack.append(_INPUTS_DONE)
+        if input_a not in visited:
+            stack.append(input_a)
+        input_b = node._input_b
+        if input_b is not None and input_b not in visited:
+            stack.append(input_b)
     return inputs_first

@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from autograd.backprop import _raise_nan_gradient
 from autograd.graph import inputs_first, topological_order
-from autograd.modes import enable_grad
+from autograd.modes import enable_grad, is_anomaly_enabled
 from autograd.rules import value_locals
 from autograd.value import Constant, Number, Value, _to_float
 
@@ -40,6 +41,11 @@ def grad(
     ValueError unless ``allow_unused=True``, which gives None for it (as
     PyTorch does).
 
+    First order uses the local derivatives recorded at forward time.
+    ``create_graph=True`` builds them again from the operands' current
+    ``.data``, so it raises ValueError if ``.data`` was changed after the
+    forward pass in a way that changes a local derivative (rebuild the graph).
+
     >>> from autograd import Value, grad
     >>> x, y = Value(1.5, label="x"), Value(-0.5, label="y")
     >>> f = x * y + x ** 3
@@ -55,15 +61,22 @@ def grad(
     input_list = _values(inputs, "inputs")
     seeds = _seeds(grad_outputs, len(output_list), create_graph)
     found: dict[Value, Gradient] = {}
-    for output, seed in zip(output_list, seeds, strict=True):
-        gradients: dict[Value, Gradient] = (
-            gradient_graph(output, seed) if create_graph else _float_gradients(output, seed)  # type: ignore[arg-type]
-        )
-        for node, gradient in gradients.items():
-            found[node] = found[node] + gradient if node in found else gradient
+    # as in PyTorch, create_graph records the gradient's graph even under no_grad
+    with enable_grad():
+        for output, seed in zip(output_list, seeds, strict=True):
+            gradients: dict[Value, Gradient] = (
+                gradient_graph(output, seed) if create_graph else _float_gradients(output, seed)  # type: ignore[arg-type]
+            )
+            for node, gradient in gradients.items():
+                found[node] = found[node] + gradient if node in found else gradient
     results: list[Any] = []
     for index, node in enumerate(input_list):
         if node not in found:
+            if type(node) is Constant and not allow_unused:
+                raise ValueError(
+                    f"grad: input {index} ({_name(node)}) is a Constant, which is never "
+                    "differentiated; make it a Value to get its gradient"
+                )
             if not allow_unused:
                 raise ValueError(
                     f"grad: input {index} ({_name(node)}) is not used to compute the outputs; "
@@ -109,8 +122,10 @@ def gradient_graph(root: Value, seed: Value | float = 1.0) -> dict[Value, Gradie
 
 def backward_with_graph(root: Value, seed: Value | float) -> None:
     """``backward(create_graph=True)``: add the gradient Values into each node's ``.grad``."""
-    for node, gradient in gradient_graph(root, seed).items():
-        node.grad = node.grad + gradient  # type: ignore[assignment]  # a Value from now on
+    gradients = gradient_graph(root, seed)
+    with enable_grad():  # recorded even under no_grad, as in PyTorch
+        for node, gradient in gradients.items():
+            node.grad = node.grad + gradient  # type: ignore[assignment]  # a Value from now on
 
 
 def _float_gradients(root: Value, seed: float) -> dict[Value, float]:
@@ -121,6 +136,8 @@ def _float_gradients(root: Value, seed: float) -> dict[Value, float]:
         upstream = upstream_of[node]
         for input_node, local in zip(node.inputs, node.local_grads, strict=True):
             contribution = upstream * local  # the chain rule
+            if contribution != contribution and is_anomaly_enabled():
+                _raise_nan_gradient(node, input_node, upstream, local)  # as backward() does
             upstream_of[input_node] = upstream_of.get(input_node, 0.0) + contribution
     return {node: gradient for node, gradient in upstream_of.items() if type(node) is not Constant}
 
@@ -165,12 +182,13 @@ def hvp(
     if len(direction) != len(inputs):
         raise ValueError(f"hvp: v has {len(direction)} entries, point has {len(inputs)}")
     first = grad(output, inputs, create_graph=True, allow_unused=True)
-    terms = [g * d for g, d in zip(first, direction, strict=True) if isinstance(g, Value)]
-    if not terms or not any(_depends_on_inputs(term) for term in terms):
-        return output.data, [0.0] * len(inputs)
-    directional = terms[0]
-    for term in terms[1:]:
-        directional = directional + term
+    with enable_grad():  # the dot product with v is differentiated: record it even under no_grad
+        terms = [g * d for g, d in zip(first, direction, strict=True) if isinstance(g, Value)]
+        if not terms or not any(_depends_on_inputs(term) for term in terms):
+            return output.data, [0.0] * len(inputs)
+        directional = terms[0]
+        for term in terms[1:]:
+            directional = directional + term
     product = grad(directional, inputs, allow_unused=True)
     return output.data, [0.0 if entry is None else entry for entry in product]
 
@@ -204,9 +222,10 @@ def jvp(
     inputs = [Value(x, label=f"x{index}") for index, x in enumerate(point)]
     with enable_grad():
         result = f(*inputs)
-    outputs = _values(result, "jvp: f's result") if not isinstance(result, Value) else [result]
+    outputs = [result] if isinstance(result, Value) else _values(result, "f's result", "jvp")
     tangent_of: dict[Value, float] = dict(zip(inputs, direction, strict=True))
-    for node in inputs_first(outputs):  # one sweep for every output, shared nodes once
+    # one sweep over the graph of every output: outputs often share most of it
+    for node in inputs_first(outputs):
         if node in tangent_of or node.is_leaf:
             continue
         tangent = 0.0
@@ -240,14 +259,18 @@ def _floats(numbers: Sequence[Number], where: str) -> list[float]:
     return [_to_float(number, f"{where}[{index}]") for index, number in enumerate(numbers)]
 
 
-def _values(items: object, where: str) -> list[Value]:
+def _values(items: object, where: str, caller: str = "grad") -> list[Value]:
     if isinstance(items, Value):
         return [items]
     if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
-        raise TypeError(f"grad: {where} must be a Value or a sequence of Values, got {items!r:.60}")
+        raise TypeError(
+            f"{caller}: {where} must be a Value or a sequence of Values, got {items!r:.60}"
+        )
     for index, item in enumerate(items):
         if not isinstance(item, Value):
-            raise TypeError(f"grad: {where}[{index}] must be a Value, got {type(item).__name__}")
+            raise TypeError(
+                f"{caller}: {where}[{index}] must be a Value, got {type(item).__name__}"
+            )
     return list(items)
 
 
@@ -272,4 +295,4 @@ def _depends_on_inputs(node: Value) -> bool:
 
 
 def _name(node: Value) -> str:
-    return f"{node.label}={node.data!r}" if node.label else f"Value {node.data!r}"
+    return f"{node.label}={node.data!r}" if node.label else f"{type(node).__name__} {node.data!r}"

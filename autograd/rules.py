@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from types import CodeType
 from typing import Any, NamedTuple
 
+from autograd.modes import no_grad
 from autograd.value import DERIVATIVES, Constant, Value
 
 
@@ -106,13 +107,26 @@ def evaluate(
 
 
 def float_locals(node: Value) -> tuple[float, ...]:
-    """``node``'s local derivatives evaluated from its formulas on floats (a Constant's: 0.0)."""
-    names = _names(node)
-    derivative = DERIVATIVES[node.op]
-    return tuple(
-        0.0 if type(input_node) is Constant else evaluate(code, names, FLOAT_FUNCTIONS)
-        for input_node, code in zip(node.inputs, derivative.code, strict=False)
-    )
+    """``node``'s local derivatives evaluated from its formulas (a Constant's: 0.0).
+
+    The formulas run on Value leaves with nothing recorded, so that ``**`` is
+    the engine's power (a square is a product), as ``create_graph`` evaluates them.
+    """
+    variables: dict[str, Any] = {"out": Value(node.data)}
+    for name, input_node in zip("ab", node.inputs, strict=False):
+        variables[name] = _as_variable(input_node)
+        if isinstance(variables[name], Value):
+            variables[name] = Value(input_node.data)
+    power_of_zero = node.op == "**" and variables["b"] == 0.0
+    numbers = []
+    with no_grad():
+        for input_node, code in zip(node.inputs, DERIVATIVES[node.op].code, strict=False):
+            if type(input_node) is Constant or power_of_zero:
+                numbers.append(0.0)  # not differentiated, or a ** 0: the constant 1
+                continue
+            result = evaluate(code, variables, VALUE_FUNCTIONS)
+            numbers.append(result.data if isinstance(result, Value) else float(result))
+    return tuple(numbers)
 
 
 def value_locals(node: Value) -> tuple[Value | float | None, ...]:
@@ -127,14 +141,55 @@ def value_locals(node: Value) -> tuple[Value | float | None, ...]:
         variables["b"] = _as_variable(rest[0])
     derivative = DERIVATIVES[node.op]
     locals_: list[Value | float | None] = []
-    for input_node, code in zip(node.inputs, derivative.code, strict=False):
+    for index, (input_node, code) in enumerate(zip(node.inputs, derivative.code, strict=False)):
         if type(input_node) is Constant:
             locals_.append(None)
-        elif node.op == "**" and type(variables["b"]) is float and variables["b"] == 0.0:
+            continue
+        if node.op == "**" and type(variables["b"]) is float and variables["b"] == 0.0:
             locals_.append(0.0)  # a ** 0 is the constant 1 (b*a**(b-1) would divide by 0 at 0)
-        else:
-            locals_.append(evaluate(code, variables, VALUE_FUNCTIONS))
+            continue
+        try:
+            local = evaluate(code, variables, VALUE_FUNCTIONS)
+        except (ZeroDivisionError, ValueError) as error:
+            if math.isfinite(node.local_grads[index]):
+                _check_unchanged(node, index, math.nan)  # finite at forward time: .data changed
+            raise type(error)(
+                f"create_graph: the local derivative of op {node.op!r} at {_operands(node)} is "
+                f"infinite ({derivative.formulas[index]} = "
+                f"{format_number(node.local_grads[index])}): it has no graph to differentiate "
+                "again there (first-order grad and backward give it as a number)"
+            ) from None
+        _check_unchanged(node, index, local)
+        locals_.append(local)
     return tuple(locals_)
+
+
+def _check_unchanged(node: Value, index: int, local: Value | float) -> None:
+    """Refuse a formula that no longer gives the local derivative recorded at forward time.
+
+    The first-order pass uses the recorded numbers; a graph can only be built
+    from the current ``.data``. They differ when ``.data`` was changed after
+    the forward pass, and a gradient mixing both would be silently wrong.
+    """
+    number = local.data if isinstance(local, Value) else float(local)
+    recorded = node.local_grads[index]
+    if number == recorded or (number != number and recorded != recorded):
+        return
+    # every formula is computed as the forward code computes it (a square as a
+    # product); the slack only guards against a platform's pow rounding
+    if abs(number - recorded) <= 1e-12 * max(abs(number), abs(recorded)):
+        return
+    raise ValueError(
+        f"create_graph: op {node.op!r} recorded the local derivative {recorded!r} at forward "
+        f"time, but its inputs now give {number!r} ({_operands(node)}): .data was changed "
+        "after the forward pass. Build the graph again from the current values"
+    )
+
+
+def _operands(node: Value) -> str:
+    return ", ".join(
+        f"{item.label}={item.data!r}" if item.label else repr(item.data) for item in node.inputs
+    )
 
 
 def _as_variable(node: Value) -> Value | float:

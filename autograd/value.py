@@ -172,12 +172,15 @@ class Value:
     # ---- operations: each computes its result and its local derivatives together ----
     # A number operand (the 2 in 2 * x) becomes a Constant leaf, which is never
     # differentiated: its local derivative is recorded as 0.0 (see Constant).
+    # The fast path tests type(other) is Value; anything else is a number, a
+    # Constant, or a user's subclass of Value, and only the Constant gets 0.0.
 
     @derivative("+", "1", "1")
     def __add__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _operand(other, "+")
-            return _record("+", self.data + other.data, self, 1.0, other, 0.0)
+            local = 0.0 if type(other) is Constant else 1.0
+            return _record("+", self.data + other.data, self, 1.0, other, local)
         return _record("+", self.data + other.data, self, 1.0, other, 1.0)
 
     def __radd__(self, other: Number) -> Value:
@@ -188,7 +191,8 @@ class Value:
     def __sub__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _operand(other, "-")
-            return _record("-", self.data - other.data, self, 1.0, other, 0.0)
+            local = 0.0 if type(other) is Constant else -1.0
+            return _record("-", self.data - other.data, self, 1.0, other, local)
         return _record("-", self.data - other.data, self, 1.0, other, -1.0)
 
     def __rsub__(self, other: Number) -> Value:
@@ -199,7 +203,8 @@ class Value:
     def __mul__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _operand(other, "*")
-            return _record("*", self.data * other.data, self, other.data, other, 0.0)
+            local = 0.0 if type(other) is Constant else self.data
+            return _record("*", self.data * other.data, self, other.data, other, local)
         return _record("*", self.data * other.data, self, other.data, other, self.data)
 
     def __rmul__(self, other: Number) -> Value:
@@ -208,9 +213,9 @@ class Value:
 
     @derivative("/", "1/b", "-out/b")
     def __truediv__(self, other: Operand) -> Value:
-        divisor_is_constant = type(other) is not Value
-        if divisor_is_constant:
+        if type(other) is not Value:
             other = _operand(other, "/")
+        divisor_is_constant = type(other) is Constant
         if other.data == 0.0:
             raise ZeroDivisionError(
                 f"op '/': division by zero: divisor {_describe(other)}, dividend {_describe(self)}"
@@ -225,7 +230,9 @@ class Value:
 
     @derivative("**", "b*a**(b - 1)", "out*log(a)")
     def __pow__(self, exponent: Operand) -> Value:
-        if type(exponent) is Value:
+        if type(exponent) is Value or (
+            isinstance(exponent, Value) and type(exponent) is not Constant
+        ):
             return _power_of_values(self, exponent)
         return _power_of_number(self, _operand(exponent, "**"))
 
@@ -502,8 +509,8 @@ def _restore(result: Value, stand_in: Value, original: Value) -> Value:
 
 
 def _stand_in(node: Value) -> Value:
-    """``node`` itself if it is a plain Value, else a plain Value leaf with its data and label."""
-    if type(node) is Value:
+    """``node`` itself unless it is a Constant, else a plain Value leaf with its data and label."""
+    if type(node) is not Constant:
         return node
     stand_in = _new_node(Value)
     stand_in.data = node.data
@@ -624,8 +631,12 @@ def _ieee_pow(base: float, power: float) -> float:
     """base ** power as IEEE 754 pow: overflow gives inf and 0 ** negative gives inf.
 
     Callers have already rejected what must raise; this only replaces Python's
-    OverflowError and ZeroDivisionError with the IEEE results.
+    OverflowError and ZeroDivisionError with the IEEE results. A square is
+    base * base: C's pow can be one ulp off it, and NumPy (compiled replay),
+    tanh's recorded 1 - out*out and its formula 1 - out**2 all square by a product.
     """
+    if power == 2.0:
+        return base * base
     try:
         return base**power
     except (OverflowError, ZeroDivisionError):

@@ -78,7 +78,9 @@ class SGD:
         weight_decay = self.weight_decay
         buffers = self.momentum_buffers
         for index, param in enumerate(self.params):
-            update = param.grad
+            # after backward(create_graph=True) .grad is a Value: step by its number, as
+            # torch steps by .grad's data; the parameter's .data must stay a float
+            update = float(param.grad)
             if weight_decay != 0.0:
                 update = update + weight_decay * param.data
             if momentum != 0.0:

@@ -6,7 +6,7 @@ import math
 
 import pytest
 from engines import ours
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from programs import TEMPLATES, Program
 
@@ -69,6 +69,9 @@ finite = st.floats(-50, 50, allow_nan=False, allow_infinity=False)
 
 @settings(max_examples=200, deadline=None)
 @given(op=st.sampled_from(sorted(ALL_OPS - set(BINARY))), a=finite)
+# tanh(7.566...) ** 2.0 is one ulp off tanh(7.566...) squared by a product: the
+# formula 1 - out**2 gave 1e-10 relative off the recorded 1 - out*out (flaky)
+@example(op="tanh", a=7.566161739440693)
 def test_unary_formulas_give_exactly_the_recorded_local(op: str, a: float) -> None:
     if op in ("log", "sqrt"):
         a = abs(a) + 1e-3
