@@ -17,13 +17,20 @@ def test_compiled_benchmark_quick_run_prints_both_sizes_with_matching_losses() -
         check=True,
         timeout=300,
     )
-    rows = [
-        [cell.strip() for cell in line.strip().strip("|").split("|")]
-        for line in result.stdout.splitlines()
-        if line.startswith("| ")
+    tables = [
+        [
+            [cell.strip() for cell in line.strip().strip("|").split("|")]
+            for line in block.splitlines()
+            if line.startswith("| ")
+        ]
+        for block in result.stdout.split("\n\n")
     ]
-    by_size = {row[0]: row for row in rows[1:]}
+    steps, demo = (table for table in tables if table)
+    by_size = {row[0]: row for row in steps[1:]}
     assert set(by_size) == {"20", "100"}
     for row in by_size.values():
         assert 0 < float(row[-2]) < 200  # bytes per node per sample: float64 arrays only
         assert float(row[-1]) < 1e-12  # the compiled losses follow the scalar trajectory
+    training = next(row for row in demo if row[0].startswith("training loop"))
+    assert float(training[-1]) < 1e-12  # the demo's --compiled losses follow the scalar ones
+    assert [row[0].split(" ")[0] for row in demo[1:]] == ["training", "whole"]
