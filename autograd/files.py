@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TextIO
+from typing import Any
 
 # Linux can create a file with no name (O_TMPFILE) and give it one once it is
 # complete (linkat through /proc/self/fd): until then a crash, even kill -9,
@@ -39,8 +39,9 @@ _NO_ANONYMOUS_FILES = {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL}
 
 
 @contextmanager
-def atomic_write(path: str | os.PathLike[str]) -> Iterator[TextIO]:
-    """Open ``path`` for writing UTF-8 text, replacing a regular file only when the block succeeds.
+def atomic_write(path: str | os.PathLike[str], *, binary: bool = False) -> Iterator[Any]:
+    """Open ``path`` for writing UTF-8 text (bytes with ``binary=True``), replacing a regular
+    file only when the block succeeds.
 
     - A regular file (new, or existing) is written as a temporary file in the
       same folder, flushed to disk and renamed over ``path``: readers see the
@@ -69,16 +70,23 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[TextIO]:
     shown = _path_text(path)
     plan = _plan(shown)
     if plan is None:
-        yield from _write_in_place(shown)
+        yield from _write_in_place(shown, binary)
     else:
         final, existing = plan
-        yield from _write_and_rename(shown, final, existing)
+        yield from _write_and_rename(shown, final, existing, binary)
 
 
 def write_text_atomically(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` to ``path`` with ``atomic_write`` and return the path."""
     with atomic_write(path) as file:
         file.write(text)
+    return Path(path)
+
+
+def write_bytes_atomically(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` (a PNG, say) to ``path`` with ``atomic_write`` and return the path."""
+    with atomic_write(path, binary=True) as file:
+        file.write(data)
     return Path(path)
 
 
@@ -144,9 +152,15 @@ def _reached_through_proc(shown: str) -> bool:
     return False
 
 
-def _write_in_place(shown: str) -> Iterator[TextIO]:
+def _opened(target: str | int, binary: bool) -> Any:
+    if binary:
+        return open(target, "wb")
+    return open(target, "w", encoding="utf-8", newline="\n")
+
+
+def _write_in_place(shown: str, binary: bool) -> Iterator[Any]:
     """Write to a device, FIFO or terminal as ``open(path, "w")`` does."""
-    file = open(shown, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 (closed below)
+    file = _opened(shown, binary)
     try:
         with file:
             yield file
@@ -155,14 +169,16 @@ def _write_in_place(shown: str) -> Iterator[TextIO]:
         raise
 
 
-def _write_and_rename(shown: str, final: str, existing: os.stat_result | None) -> Iterator[TextIO]:
+def _write_and_rename(
+    shown: str, final: str, existing: os.stat_result | None, binary: bool
+) -> Iterator[Any]:
     folder, name = os.path.split(final)
     _remove_stale_temporaries(folder, name)
     # a new file gets 0o666 minus the umask (the kernel applies it); an existing
     # file's own mode is set once the temporary file is complete
     descriptor, temporary = _create_temporary(shown, folder, name, 0o600 if existing else 0o666)
     try:
-        with open(descriptor, "w", encoding="utf-8", newline="\n", closefd=True) as file:
+        with _opened(descriptor, binary) as file:
             yield file
             file.flush()
             if existing is not None:

@@ -323,14 +323,15 @@ class Value:
     def _repr_svg_(self) -> str | None:
         """Jupyter shows a Value as the SVG of its graph (no system Graphviz needed).
 
-        A graph past the rendering limit shows as its text repr instead: a
-        training loss displayed at a prompt should not print a traceback.
+        A graph past the rendering limit, or one whose layout runs past the
+        time limit, shows as its text repr instead: a training loss displayed
+        at a prompt should not print a traceback.
         """
-        from autograd.render import GraphTooLargeError, to_svg
+        from autograd.render import GraphTooLargeError, RenderTimeoutError, to_svg
 
         try:
             return to_svg(self)
-        except GraphTooLargeError:
+        except (GraphTooLargeError, RenderTimeoutError):
             return None
 
     # ---- the backward pass lives in autograd.backprop; these are its entry points ----

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import io
 import math
 import os
 import pathlib
@@ -33,6 +34,7 @@ from typing import NoReturn
 import numpy as np
 
 from autograd import Value, compile_graph
+from autograd.files import write_bytes_atomically
 from nn import SGD, Neuron, mse_loss
 
 DEFAULT_STEPS = 300
@@ -229,8 +231,10 @@ def save_loss_plot(
     loss_axes.set_title("training loss")
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format=path.suffix.lower().removeprefix("."))
+    image = io.BytesIO()
+    figure.savefig(image, format=path.suffix.lower().removeprefix("."))
     plt.close(figure)
+    write_bytes_atomically(path, image.getvalue())  # never half an image, even on a crash
 
 
 def save_graph(path: pathlib.Path, loss: Value, params: Neuron) -> pathlib.Path:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import io
 import math
 import os
 import pathlib
@@ -34,6 +35,7 @@ from typing import NoReturn
 import numpy as np
 
 from autograd import Value, compile_graph, no_grad
+from autograd.files import write_bytes_atomically
 from nn import MLP, SGD, binary_cross_entropy_with_logits, cross_entropy, hinge_loss, mse_loss
 
 DEFAULT_STEPS = 100
@@ -242,8 +244,10 @@ def save_decision_boundary(
     axes.set_title(f"{model}: decision boundary")
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format=path.suffix.lower().removeprefix("."))
+    image = io.BytesIO()
+    figure.savefig(image, format=path.suffix.lower().removeprefix("."))
     plt.close(figure)
+    write_bytes_atomically(path, image.getvalue())  # never half an image, even on a crash
 
 
 class DemoArgumentParser(argparse.ArgumentParser):

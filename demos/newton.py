@@ -31,17 +31,17 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import io
 import math
-import os
 import pathlib
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from autograd import Value, grad, hessian
+from autograd.files import write_bytes_atomically
 
 try:
     from demos.primer import primer_data  # imported from the repository root (tests, docs)
@@ -294,26 +294,11 @@ def save_rosenbrock_plot(path: pathlib.Path, runs: Sequence[Run]) -> None:
 
 
 def write_png_atomically(path: pathlib.Path, figure) -> None:
-    """Save the figure to a temporary file beside path, then rename it onto path.
-
-    autograd.files writes text only; this is its recipe for bytes: a crash
-    mid-write leaves the old file (or none), never half a PNG.
-    """
+    """Save the figure as PNG with autograd.files's writer: never half a PNG, even on a crash."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            figure.savefig(file, format="png")
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a picture is not a secret
-        os.replace(temporary, path)
-    except BaseException:
-        pathlib.Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-# ---- the report ----
+    image = io.BytesIO()
+    figure.savefig(image, format="png")
+    write_bytes_atomically(path, image.getvalue())
 
 
 def describe_iterations(iterations: int | None, taken: int) -> str:
