@@ -10,11 +10,11 @@ in about a millisecond and no name grows past ``max_length``.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from autograd.graph import topological_order
+from autograd.text import display_text, format_number
 from autograd.value import Constant, Value
 
 __all__ = ["ParameterName", "node_names", "operation_form", "parameter_names"]
@@ -184,10 +184,10 @@ def _name(
     if isinstance(node.label, str) and node.label:
         return _atom(node.label)
     if type(node) is Constant:
-        text = _number(node.data)
+        text = format_number(node.data)
         return _Name(text, _UNARY if text.startswith("-") else _ATOM, text)
     if node.is_leaf:
-        text = f"Value({_number(node.data)})"
+        text = f"Value({format_number(node.data)})"
         return _Name(text, _ATOM, text)
     operands = [named[input_node] for input_node in node.inputs]
     hidden = _Name(ellipsis, _ATOM, ellipsis)
@@ -246,22 +246,8 @@ def _wrap(operand: _Name, binding: int, *, sign: bool = False) -> str:
 
 
 def _atom(label: str) -> _Name:
-    if len(label) > _MAX_LABEL:
-        label = label[: _MAX_LABEL - 1] + "\u2026"  # as the drawing cuts it
-    label = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", label)  # as drawn too
+    label = display_text(label)  # cut and escaped as the drawing shows it
     # a label that reads as one word binds as an atom; "w*x + b" (the command line's) does not
     simple = label.replace("_", "").replace(".", "").replace("[", "").replace("]", "")
     binding = _ATOM if simple.isalnum() or not simple else 0
     return _Name(label, binding, label)
-
-
-# the drawing's limit (autograd.render.MAX_LABEL_CHARS): a label of millions of
-# characters must not make every step's text that long
-_MAX_LABEL = 100
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _number(number: float) -> str:
-    if number == 0.0:
-        return "0"
-    return f"{number:.4g}"

