@@ -75,11 +75,22 @@ def backward_steps(root: Value, seed: float) -> Iterator[BackwardStep]:
 
     Under ``detect_anomaly`` it also stops at the first NaN gradient.
     """
+    for node, upstream, contributions in chain_rule(root, seed):
+        node.grad += upstream
+        if contributions:
+            yield BackwardStep(node, upstream, contributions)
+
+
+def chain_rule(root: Value, seed: float) -> Iterator[tuple[Value, float, tuple[Contribution, ...]]]:
+    """Each node in backward's order, with ``seed * d root / d node`` and what its inputs receive.
+
+    The pass without touching any ``.grad``: ``backward_steps`` adds to
+    ``.grad`` as it goes, ``autograd.grad`` only collects.
+    """
     order = topological_order(root)
     upstream_of = {root: seed}
     for node in order:
-        upstream = upstream_of.pop(node)
-        node.grad += upstream
+        upstream = upstream_of.pop(node)  # complete: every consumer of node came earlier
         contributions = []
         for input_node, local_grad in zip(node.inputs, node.local_grads, strict=True):
             contribution = upstream * local_grad  # the chain rule
@@ -87,8 +98,7 @@ def backward_steps(root: Value, seed: float) -> Iterator[BackwardStep]:
                 _raise_nan_gradient(node, input_node, upstream, local_grad)
             upstream_of[input_node] = upstream_of.get(input_node, 0.0) + contribution
             contributions.append(Contribution(input_node, local_grad, contribution))
-        if contributions:
-            yield BackwardStep(node, upstream, tuple(contributions))
+        yield node, upstream, tuple(contributions)
 
 
 def _raise_nan_gradient(node: Value, input_node: Value, upstream: float, local_grad: float) -> None:

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.backprop import _raise_nan_gradient
+from autograd.backprop import chain_rule
 from autograd.graph import inputs_first, topological_order
-from autograd.modes import enable_grad, is_anomaly_enabled
+from autograd.modes import enable_grad
 from autograd.rules import value_locals
 from autograd.value import Constant, Number, Value, _to_float
 
@@ -129,17 +129,10 @@ def backward_with_graph(root: Value, seed: Value | float) -> None:
 
 
 def _float_gradients(root: Value, seed: float) -> dict[Value, float]:
-    """``seed * d root / d node`` for every node, from the recorded float local derivatives."""
-    order = topological_order(root)
-    upstream_of: dict[Value, float] = {root: seed}
-    for node in order:
-        upstream = upstream_of[node]
-        for input_node, local in zip(node.inputs, node.local_grads, strict=True):
-            contribution = upstream * local  # the chain rule
-            if contribution != contribution and is_anomaly_enabled():
-                _raise_nan_gradient(node, input_node, upstream, local)  # as backward() does
-            upstream_of[input_node] = upstream_of.get(input_node, 0.0) + contribution
-    return {node: gradient for node, gradient in upstream_of.items() if type(node) is not Constant}
+    """``seed * d root / d node`` for every node but the Constants, from the recorded locals."""
+    return {
+        node: upstream for node, upstream, _ in chain_rule(root, seed) if type(node) is not Constant
+    }
 
 
 def hessian(f: Callable[..., Value], point: Sequence[Number]) -> list[list[float]]:
