@@ -57,6 +57,10 @@ def backward(root: Value, seed: float) -> None:
             input_a = node._input_a
             if input_a is None:
                 continue  # a leaf: nothing to pass on
+            if upstream - upstream != 0.0:
+                # inf or NaN arrived (inf - inf is NaN): a zero local derivative passes 0
+                _pass_on_masked(node, upstream)
+                continue
             contribution = upstream * node._local_a  # the chain rule
             input_a._upstream += contribution
             input_b = node._input_b
@@ -68,6 +72,24 @@ def backward(root: Value, seed: float) -> None:
         for node in order:
             node._upstream = 0.0
         raise
+
+
+def _pass_on_masked(node: Value, upstream: float) -> None:
+    """Pass an infinite or NaN upstream on to ``node``'s inputs, masked where the local is 0.
+
+    A local derivative that is exactly 0 passes 0, whatever arrives (inf * 0 would be
+    NaN): sqrt(relu(x)) at x = -1 gives x.grad 0, as PyTorch masks relu's backward,
+    and a constant, whose local is always 0, never receives a NaN.
+    """
+    for input_node, local_grad in zip(node.inputs, node.local_grads, strict=True):
+        input_node._upstream += masked_product(upstream, local_grad)
+
+
+def masked_product(upstream: float, local_grad: float) -> float:
+    """The chain rule's ``upstream * local``, except that a local of exactly 0 passes 0."""
+    if local_grad == 0.0:
+        return 0.0
+    return upstream * local_grad
 
 
 def backward_steps(root: Value, seed: float) -> Iterator[BackwardStep]:
@@ -93,7 +115,7 @@ def chain_rule(root: Value, seed: float) -> Iterator[tuple[Value, float, tuple[C
         upstream = upstream_of.pop(node)  # complete: every consumer of node came earlier
         contributions = []
         for input_node, local_grad in zip(node.inputs, node.local_grads, strict=True):
-            contribution = upstream * local_grad  # the chain rule
+            contribution = masked_product(upstream, local_grad)  # the chain rule
             if contribution != contribution and _Modes.local.current.anomaly:
                 _raise_nan_gradient(node, input_node, upstream, local_grad)
             upstream_of[input_node] = upstream_of.get(input_node, 0.0) + contribution

@@ -56,6 +56,7 @@ _FORWARD = {
     "neg": "-{a}",
     "exp": "np.exp({a})",
     "log": "np.log({a})",
+    "log1p": "np.log1p({a})",
     "tanh": "np.tanh({a})",
     "relu": "_relu({a})",
     "sigmoid": "_sigmoid({a})",
@@ -67,7 +68,7 @@ _FORWARD = {
 
 # The ops whose scalar version raises for some inputs: the replay checks the
 # same condition per sample and raises the same exception, naming the sample.
-_DOMAIN_CHECKED = {"/", "**", "log", "sqrt", "sin", "cos"}
+_DOMAIN_CHECKED = {"/", "**", "log", "log1p", "sqrt", "sin", "cos"}
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # names the generated code uses itself, and x<k>_, the name a renamed input gets
@@ -85,13 +86,28 @@ class CompiledMismatchError(AssertionError):
 
 def data_dependent_branch(what: str) -> TraceError:
     """The error for a truth test or comparison on a Value while tracing, naming the user's line."""
+    return _trace_error(
+        f"{what} on a Value",
+        "The graph would depend on this sample's data, so one trace cannot stand for every "
+        "sample; compute both branches with ops (relu, abs, sigmoid) or do not compile this "
+        "function",
+    )
+
+
+def number_read_while_tracing() -> TraceError:
+    """The error for ``float(x)`` (and so ``math.exp(x)``) on a Value while tracing."""
+    return _trace_error(
+        "float() on a Value (math.exp, math.log, ... call it)",
+        "The program would keep this sample's number as a constant, the same for every "
+        "sample, and no gradient would flow through it; use the Value's own ops instead "
+        "(x.exp(), x.log(), x.tanh(), x.sqrt())",
+    )
+
+
+def _trace_error(what: str, consequence: str) -> TraceError:
     frame = _user_frame()
     where = f"{frame.filename}, line {frame.lineno}: {frame.line}" if frame else "unknown line"
-    error = TraceError(
-        f"compile_graph: {what} on a Value while tracing, at {where}. The graph would depend "
-        "on this sample's data, so one trace cannot stand for every sample; compute both "
-        "branches with ops (relu, abs, sigmoid) or do not compile this function"
-    )
+    error = TraceError(f"compile_graph: {what} while tracing, at {where}. {consequence}")
     _trace_state.branch = error  # raised again after fn returns, should fn catch it
     return error
 
@@ -144,6 +160,16 @@ def compile_graph(
         with enable_grad():
             output = fn(*inputs)
         branch = _trace_state.branch
+    except (ValueError, ZeroDivisionError) as error:
+        if example is not None or not str(error).startswith("op '"):
+            raise  # the user's own point, or not an op's domain error
+        # the error names a value the user never chose: say where it came from
+        point_text = ", ".join(f"{name}=0.5" for name in names)
+        raise type(error)(
+            f"{error} (compile_graph traces fn once, at a trace point; with no example= it is "
+            f"0.5 for every input: {point_text}. Pass example=[...] with a sample inside "
+            "every op's domain)"
+        ) from error
     finally:
         _trace_state.active, _trace_state.branch = outer_trace
     if branch is not None:
@@ -186,34 +212,12 @@ class Program:
                     f"{other!r}; pass each parameter once"
                 )
             slot[value] = f"p{index}"
-        # constants appear in the code as literals: (-2.0) in parentheses, so that
-        # (-2.0) ** x is not read as -(2.0 ** x); inf and nan as names the runtime defines
-        self._constants: dict[str, float] = {}
-        order = topological_order(output)
-        order.reverse()  # inputs first
-        self.statements: list[tuple[str, str, tuple[str, ...]]] = []  # (target, op, operands)
-        for node in order:
-            if node in slot:
-                continue
-            if node.is_leaf:
-                if type(node) is Constant:
-                    slot[node] = _literal(node.data)
-                    self._constants[slot[node]] = node.data
-                    continue
-                raise ValueError(
-                    f"compile_graph: {_describe(node)} is used by fn but is neither one of its "
-                    "arguments nor a parameter; pass it in params (or as an argument)"
-                )
-            target = f"t{len(self.statements)}"
-            slot[node] = target
-            self.statements.append((target, node.op, tuple(slot[item] for item in node.inputs)))
+        self.statements, self._constants = _wengert_list(output, slot)
         self.output = slot[output]
-        self._nodes = order
         self.adjoints = self._adjoint_statements()
-        self.source = self._source()
-        namespace: dict[str, Any] = {}
-        exec(compile(self.source, "<compiled program>", "exec"), _runtime(), namespace)
-        self._replay: Callable[..., tuple[Any, ...]] = namespace["replay"]
+        self.source = self._source(self.adjoints)
+        self._replay = _compiled(self.source)
+        self._masked_replay: Callable[..., tuple[Any, ...]] | None = None  # made when needed
 
     # ---- readable output ----
 
@@ -235,8 +239,13 @@ class Program:
             f"{len(self.params)} parameters>"
         )
 
-    def _adjoint_statements(self) -> list[str]:
-        """The reverse pass as statements: ``g<k> = upstream * local`` (then ``+=``)."""
+    def _adjoint_statements(self, *, masked: bool = False) -> list[str]:
+        """The reverse pass as statements: ``g<k> = upstream * local`` (then ``+=``).
+
+        ``masked`` writes each product as ``_mask(upstream, local)``, which is 0
+        where the local derivative is exactly 0, whatever the upstream: the
+        scalar engine's rule for an infinite or NaN upstream (see ``_replay_batch``).
+        """
         # only what a parameter flows into needs an adjoint: the sample's data,
         # constants and statements computed from them alone get none
         on_a_path = {f"p{index}" for index in range(len(self.params))}
@@ -265,6 +274,8 @@ class Program:
                     contribution = upstream  # add and subtract pass the gradient on as is
                 elif local == "-1":
                     contribution = f"-{upstream}"
+                elif masked:
+                    contribution = f"_mask({upstream}, {local})"
                 else:
                     contribution = f"{upstream} * ({local})"
                 symbol = "+=" if operand in assigned else "="
@@ -273,7 +284,7 @@ class Program:
         self._assigned = assigned
         return lines
 
-    def _source(self) -> str:
+    def _source(self, adjoints: list[str]) -> str:
         arguments = ", ".join([*self.input_names, *(f"p{i}" for i in range(len(self.params)))])
         body = [f"def replay({arguments}):", "    # forward, one statement per op"]
         for target, op, operands in self.statements:
@@ -285,7 +296,7 @@ class Program:
                 body.append(f"    _check_{_CHECK_NAME[op]}({', '.join(operands)}, {target!r})")
             body.append(f"    {target} = {expression}")
         body.append("    # adjoints: the chain rule, output first")
-        for line in self.adjoints:
+        for line in adjoints:
             body.append(f"    {_as_code(line)}")
         gradients = [
             _adjoint(f"p{i}") if f"p{i}" in self._assigned else "0.0"
@@ -312,6 +323,8 @@ class Program:
         import numpy as np
 
         loss, gradients, count = self._replay_batch(columns)
+        if not all(np.isfinite(gradient).all() for gradient in gradients):
+            loss, gradients, count = self._replay_batch(columns, masked=True)
         loss = np.broadcast_to(np.asarray(loss, dtype=np.float64), (count,)).copy()
         grads = {
             name: np.broadcast_to(np.asarray(gradient, dtype=np.float64), (count,)).copy()
@@ -338,24 +351,46 @@ class Program:
 
         scale = 1.0 / count if reduction == "mean" else 1.0
         with np.errstate(all="ignore"):  # a sum that overflows is inf, as in the scalar engine
-            for param, gradient in zip(self.params, gradients, strict=True):
-                param.grad += _total(gradient, count) * scale
+            totals = [_total(gradient, count) for gradient in gradients]
+            if not all(map(math.isfinite, totals)):
+                # a NaN or infinite gradient for some sample (a finite sum means none)
+                loss, gradients, count = self._replay_batch(columns, masked=True)
+                totals = [_total(gradient, count) for gradient in gradients]
+            for param, total in zip(self.params, totals, strict=True):
+                param.grad += total * scale
             return _total(loss, count) * scale
 
-    def _replay_batch(self, columns: Sequence[Any]) -> tuple[Any, tuple[Any, ...], int]:
+    def _replay_batch(
+        self, columns: Sequence[Any], *, masked: bool = False
+    ) -> tuple[Any, tuple[Any, ...], int]:
         """The generated code run on the columns: the loss and gradients, arrays or scalars.
 
         A statement that does not depend on the samples stays a scalar, so
         results are broadcast (``run``) or multiplied by the batch size
-        (``accumulate``) where they are summed.
+        (``accumulate``) where they are summed. Parameters enter as NumPy
+        floats, so that arithmetic on parameters alone is IEEE arithmetic as
+        in the scalar engine (``w**2`` overflows to inf, ``0.0**-0.5`` is inf).
+
+        The plain program multiplies ``upstream * local`` as it comes. Where an
+        upstream is inf or NaN and a local derivative is 0, that gives NaN where
+        the scalar engine passes 0 (a zero local derivative passes 0, as PyTorch
+        masks relu's backward); the NaN, or the inf, reaches the gradients, so
+        the callers rerun such a batch with ``masked=True``, the program that
+        applies the rule to every product. Finite batches never pay for it.
         """
         import numpy as np
 
         arrays = self._columns(columns)
         count = len(arrays[0]) if arrays else 1
-        values = [float(param.data) for param in self.params]
+        values = [np.float64(param.data) for param in self.params]
+        replay = self._replay
+        if masked:
+            if self._masked_replay is None:
+                masked_source = self._source(self._adjoint_statements(masked=True))
+                self._masked_replay = _compiled(masked_source)
+            replay = self._masked_replay
         with np.errstate(all="ignore"):  # overflow gives inf, as the scalar engine's IEEE floats
-            loss, gradients = self._replay(*arrays, *values)
+            loss, gradients = replay(*arrays, *values)
         return loss, gradients, count
 
     def check(self, sample_index: int, *columns: Any, rel: float = 1e-12) -> bool:
@@ -388,10 +423,34 @@ class Program:
             if not _close(scalar, replayed, rel):
                 raise CompiledMismatchError(
                     f"check: sample {sample_index}: {what} is {scalar!r} in the scalar graph but "
-                    f"{replayed!r} in the compiled program; if fn branches on data (x.data), "
-                    "it cannot be compiled faithfully"
+                    f"{replayed!r} in the compiled program{self._likely_cause(output, sample)}"
                 )
         return True
+
+    def _likely_cause(self, output: Value, sample: list[Value]) -> str:
+        """Why this sample's scalar graph may differ from the trace, when its graph shows it."""
+        slot: dict[Value, str] = {node: node.label for node in sample}
+        for index, param in enumerate(self.params):
+            slot.setdefault(param, f"p{index}")
+        try:
+            statements, constants = _wengert_list(output, slot)
+        except ValueError:
+            return (
+                "; fn made a Value of its own from this sample's numbers (Value(x.data)?), "
+                "which the trace kept as the trace point's number"
+            )
+        if _shape(statements, constants) != _shape(self.statements, self._constants):
+            return (
+                "; this sample's graph has another shape than the traced one: fn branches on "
+                "data (if x.data > 0: ...), which one trace cannot follow"
+            )
+        if statements != self.statements:
+            return (
+                "; this sample's graph has the traced shape but other constants: fn reads a "
+                "number out of a Value (x.data) into a constant, which the trace kept as it "
+                "was at the trace point"
+            )
+        return ""
 
     def _columns(self, columns: Sequence[Any]) -> list[Any]:
         import numpy as np
@@ -433,8 +492,44 @@ class Program:
 
 # ---- code generation helpers ----
 
-_CHECK_NAME = {"/": "divide", "**": "power", "log": "log", "sqrt": "sqrt", "sin": "sin",
-               "cos": "cos"}  # fmt: skip
+Statement = tuple[str, str, tuple[str, ...]]  # (target, op, operands): t2 = t0 * p1
+
+
+def _wengert_list(
+    output: Value, slot: dict[Value, str]
+) -> tuple[list[Statement], dict[str, float]]:
+    """``output``'s graph as statements, inputs first, and the constants they use.
+
+    ``slot`` names the inputs and parameters (``x``, ``p0``) and receives a
+    name for every other node: ``t<k>`` for the k-th statement, a literal for a
+    constant. Constants appear in the code as literals: ``(-2.0)`` in
+    parentheses, so that ``(-2.0) ** x`` is not read as ``-(2.0 ** x)``; inf
+    and nan as names the runtime defines.
+    """
+    constants: dict[str, float] = {}
+    statements: list[Statement] = []
+    order = topological_order(output)
+    order.reverse()  # inputs first
+    for node in order:
+        if node in slot:
+            continue
+        if node.is_leaf:
+            if type(node) is Constant:
+                slot[node] = _literal(node.data)
+                constants[slot[node]] = node.data
+                continue
+            raise ValueError(
+                f"compile_graph: {_describe(node)} is used by fn but is neither one of its "
+                "arguments nor a parameter; pass it in params (or as an argument)"
+            )
+        target = f"t{len(statements)}"
+        slot[node] = target
+        statements.append((target, node.op, tuple(slot[item] for item in node.inputs)))
+    return statements, constants
+
+
+_CHECK_NAME = {"/": "divide", "**": "power", "log": "log", "log1p": "log1p", "sqrt": "sqrt",
+               "sin": "sin", "cos": "cos"}  # fmt: skip
 
 
 def _forward_code(op: str, operands: tuple[str, ...]) -> str:
@@ -450,6 +545,21 @@ _FORWARD_TEXT = {
     op: re.sub(r"np\.|_(?=relu|sigmoid)", "", code).replace("{a}", "{0}").replace("{b}", "{1}")
     for op, code in _FORWARD.items()
 }
+
+
+def _shape(statements: list[Statement], constants: dict[str, float]) -> list[Statement]:
+    """The statements with every constant written as ``c``: what two traces share in shape."""
+    return [
+        (target, op, tuple("c" if operand in constants else operand for operand in operands))
+        for target, op, operands in statements
+    ]
+
+
+def _compiled(source: str) -> Callable[..., tuple[Any, ...]]:
+    """The ``replay`` function that ``source`` defines, run with the runtime's helpers."""
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<compiled program>", "exec"), _runtime(), namespace)
+    return namespace["replay"]
 
 
 def _adjoint(name: str) -> str:
@@ -533,14 +643,14 @@ def _runtime() -> dict[str, Any]:
                     f"{value_at(b, index)!r} {where(target).format(index)}"
                 )
 
-    def check_positive(a: Any, target: str, op: str, strict: bool) -> None:
+    def check_above(a: Any, target: str, op: str, bound: float, strict: bool) -> None:
         array = np.asarray(a)
-        bad = array <= 0.0 if strict else array < 0.0  # NaN passes, as in the scalar engine
+        bad = array <= bound if strict else array < bound  # NaN passes, as in the scalar engine
         if bad.any():
             index = sample_of(bad)
-            bound = "> 0" if strict else ">= 0"
+            bound_text = f"{'>' if strict else '>='} {bound:g}"
             raise ValueError(
-                f"op '{op}': math domain error: input {value_at(a, index)!r} must be {bound} "
+                f"op '{op}': math domain error: input {value_at(a, index)!r} must be {bound_text} "
                 f"{where(target).format(index)}"
             )
 
@@ -571,7 +681,11 @@ def _runtime() -> dict[str, Any]:
         return np.where(a >= 0.0, 1.0 / (1.0 + np.exp(-np.maximum(a, 0.0))), exp_a / (1.0 + exp_a))
 
     def step(a: Any) -> Any:
-        return (np.asarray(a) > 0.0).astype(np.float64)
+        return np.where(np.asarray(a) <= 0.0, 0.0, 1.0)  # 1 at NaN, as the scalar relu
+
+    def mask(upstream: Any, local: Any) -> Any:
+        # the chain rule's product, 0 where the local derivative is exactly 0 (inf * 0 is NaN)
+        return np.where(local == 0.0, 0.0, upstream * local)
 
     def sign(a: Any) -> Any:
         # np.sign(nan) is nan; the scalar abs records 0.0 there, as it does at 0
@@ -583,13 +697,15 @@ def _runtime() -> dict[str, Any]:
         "_sigmoid": sigmoid,
         "_step": step,
         "_sign": sign,
+        "_mask": mask,
         "_inf": math.inf,
         "_nan": math.nan,
         "_check_divide": check_divide,
         "_check_power": check_power,
         "_check_power_of_values": check_power_of_values,
-        "_check_log": lambda a, target: check_positive(a, target, "log", True),
-        "_check_sqrt": lambda a, target: check_positive(a, target, "sqrt", False),
+        "_check_log": lambda a, target: check_above(a, target, "log", 0.0, True),
+        "_check_log1p": lambda a, target: check_above(a, target, "log1p", -1.0, True),
+        "_check_sqrt": lambda a, target: check_above(a, target, "sqrt", 0.0, False),
         "_check_sin": lambda a, target: check_finite(a, target, "sin"),
         "_check_cos": lambda a, target: check_finite(a, target, "cos"),
     }

@@ -12,6 +12,8 @@ alongside the values, one pass per direction.
 
 from __future__ import annotations
 
+import math
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -112,6 +114,10 @@ def gradient_graph(root: Value, seed: Value | float = 1.0) -> dict[Value, Gradie
             for input_node, local in zip(node.inputs, value_locals(node), strict=True):
                 if local is None:
                     continue  # a Constant operand
+                if _masked(upstream, local):
+                    # a zero local derivative passes 0, even when inf or NaN arrives
+                    upstream_of.setdefault(input_node, 0.0)
+                    continue
                 contribution = upstream * local  # the chain rule, recorded as a graph
                 if input_node in upstream_of:
                     upstream_of[input_node] = upstream_of[input_node] + contribution
@@ -120,10 +126,27 @@ def gradient_graph(root: Value, seed: Value | float = 1.0) -> dict[Value, Gradie
     return gradients
 
 
+def _masked(upstream: Gradient, local: Gradient) -> bool:
+    """True where ``upstream * local`` is replaced by 0: local exactly 0, upstream inf or NaN.
+
+    With a finite upstream the product is 0 anyway, and is recorded, so that the
+    gradient's own derivative (d local / d input may not be 0) is kept.
+    """
+    local_number = local.data if isinstance(local, Value) else local
+    upstream_number = upstream.data if isinstance(upstream, Value) else upstream
+    return local_number == 0.0 and not math.isfinite(upstream_number)
+
+
+# Adding two Values runs Python code between reading .grad and writing it back, so two
+# threads accumulating into a shared parameter would lose updates without it (a float's
+# += cannot be interrupted halfway, which is why plain backward needs no lock).
+_accumulating = threading.Lock()
+
+
 def backward_with_graph(root: Value, seed: Value | float) -> None:
     """``backward(create_graph=True)``: add the gradient Values into each node's ``.grad``."""
     gradients = gradient_graph(root, seed)
-    with enable_grad():  # recorded even under no_grad, as in PyTorch
+    with enable_grad(), _accumulating:  # recorded even under no_grad, as in PyTorch
         for node, gradient in gradients.items():
             node.grad = node.grad + gradient  # type: ignore[assignment]  # a Value from now on
 

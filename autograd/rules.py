@@ -37,7 +37,7 @@ class LocalRule(NamedTuple):
 
 
 def _step(a: float) -> float:
-    return 1.0 if a > 0.0 else 0.0
+    return 0.0 if a <= 0.0 else 1.0  # 1 at NaN, as relu records it (and PyTorch's relu)
 
 
 def _sign(a: float) -> float:
@@ -49,7 +49,7 @@ FLOAT_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
     "log": math.log,
     "sin": math.sin,
     "cos": math.cos,
-    "step": _step,  # 1 if a > 0 else 0: relu's derivative
+    "step": _step,  # 0 if a <= 0 else 1: relu's derivative
     "sign": _sign,  # abs's derivative
 }
 

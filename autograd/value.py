@@ -138,7 +138,29 @@ class Value:
         return f"{type(self).__name__}({', '.join(parts)})"
 
     def __float__(self) -> float:
+        if getattr(_trace_state, "active", False):
+            from autograd.compiled import number_read_while_tracing
+
+            raise number_read_while_tracing()
         return self.data
+
+    # Values compare by identity (so they can live in sets and dicts); == with a number
+    # while tracing means the function branches on this sample's data.
+    def __eq__(self, other: object) -> bool:
+        if getattr(_trace_state, "active", False) and not isinstance(other, Value):
+            from autograd.compiled import data_dependent_branch
+
+            raise data_dependent_branch("a comparison (==)")
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        if getattr(_trace_state, "active", False) and not isinstance(other, Value):
+            from autograd.compiled import data_dependent_branch
+
+            raise data_dependent_branch("a comparison (!=)")
+        return self is not other
+
+    __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
         if getattr(_trace_state, "active", False):
@@ -260,6 +282,15 @@ class Value:
             raise ValueError(f"op 'log': math domain error: input {_describe(self)} must be > 0")
         return _record("log", math.log(a), self, 1.0 / a)
 
+    @derivative("log1p", "1/(1 + a)")
+    def log1p(self) -> Value:
+        """log(1 + self), exact for tiny self (``log(1 + 1e-17)`` would give 0); raises
+        ValueError for a value <= -1."""
+        a = self.data
+        if a <= -1.0:
+            raise ValueError(f"op 'log1p': math domain error: input {_describe(self)} must be > -1")
+        return _record("log1p", math.log1p(a), self, 1.0 / (1.0 + a))
+
     @derivative("tanh", "1 - out**2")
     def tanh(self) -> Value:
         """Hyperbolic tangent (saturates to +-1, never overflows)."""
@@ -268,11 +299,11 @@ class Value:
 
     @derivative("relu", "step(a)")
     def relu(self) -> Value:
-        """max(0, self); the derivative at 0 is taken as 0, as PyTorch does."""
+        """max(0, self); the derivative at 0 is taken as 0 and at NaN as 1, as PyTorch does."""
         a = self.data
-        if a > 0.0:
-            return _record("relu", a, self, 1.0)
-        return _record("relu", 0.0 if a <= 0.0 else a, self, 0.0)  # NaN stays NaN
+        if a <= 0.0:
+            return _record("relu", 0.0, self, 0.0)
+        return _record("relu", a, self, 1.0)  # NaN stays NaN and passes the gradient on
 
     @derivative("sigmoid", "out*(1 - out)")
     def sigmoid(self) -> Value:
@@ -305,7 +336,8 @@ class Value:
         if a < 0.0:
             raise ValueError(f"op 'sqrt': math domain error: input {_describe(self)} must be >= 0")
         result = math.sqrt(a)
-        local = 0.5 / result if result != 0.0 else _INF  # infinite at 0
+        # infinite at 0, with the sign of the zero: sqrt(-0.0) is -0.0, and 0.5 / -0.0 is -inf
+        local = 0.5 / result if result != 0.0 else math.copysign(_INF, result)
         return _record("sqrt", result, self, local)
 
     @derivative("sin", "cos(a)")
@@ -454,6 +486,9 @@ class Constant(Value):
 
     def log(self) -> Value:
         return self._unary(Value.log)
+
+    def log1p(self) -> Value:
+        return self._unary(Value.log1p)
 
     def tanh(self) -> Value:
         return self._unary(Value.tanh)

@@ -16,11 +16,12 @@ import sympy
 
 from autograd import Value
 
-UNARY_OPS = ("exp", "log", "tanh", "relu", "sigmoid", "abs", "sqrt", "sin", "cos")
+UNARY_OPS = ("exp", "log", "log1p", "tanh", "relu", "sigmoid", "abs", "sqrt", "sin", "cos")
 
 ours = SimpleNamespace(
     exp=lambda a: a.exp(),
     log=lambda a: a.log(),
+    log1p=lambda a: a.log1p(),
     tanh=lambda a: a.tanh(),
     relu=lambda a: a.relu(),
     sigmoid=lambda a: a.sigmoid(),
@@ -33,6 +34,7 @@ ours = SimpleNamespace(
 exact = SimpleNamespace(
     exp=sympy.exp,
     log=sympy.log,
+    log1p=lambda a: sympy.log(1 + a),
     tanh=sympy.tanh,
     relu=lambda a: sympy.Piecewise((a, a > 0), (0, True)),
     sigmoid=lambda a: 1 / (1 + sympy.exp(-a)),
@@ -71,6 +73,7 @@ def torch_gradients(program: Callable[..., Any], point: Sequence[float]) -> Grad
     namespace = SimpleNamespace(
         exp=torch.exp,
         log=torch.log,
+        log1p=torch.log1p,
         tanh=torch.tanh,
         relu=torch.relu,
         sigmoid=torch.sigmoid,

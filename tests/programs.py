@@ -36,6 +36,7 @@ TEMPLATES: dict[str, Template] = {
     "-a": lambda ns, a, b: -a,
     "exp(a)": lambda ns, a, b: ns.exp(a),
     "log(a*a + 0.1)": lambda ns, a, b: ns.log(a * a + 0.1),
+    "log1p(a*a)": lambda ns, a, b: ns.log1p(a * a),
     "sqrt(a*a + 0.1)": lambda ns, a, b: ns.sqrt(a * a + 0.1),
     "tanh(a)": lambda ns, a, b: ns.tanh(a),
     "relu(a)": lambda ns, a, b: ns.relu(a),

@@ -17,6 +17,7 @@ OPS = {
     "neg": lambda a, b: -a,
     "exp": lambda a, b: a.exp(),
     "log": lambda a, b: a.log(),
+    "log1p": lambda a, b: a.log1p(),
     "tanh": lambda a, b: a.tanh(),
     "relu": lambda a, b: a.relu(),
     "sigmoid": lambda a, b: a.sigmoid(),

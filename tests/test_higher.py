@@ -70,8 +70,8 @@ def torch_derivative(program: Program, point: list[float], wrt: tuple[int, ...])
     import torch
 
     namespace = SimpleNamespace(
-        exp=torch.exp, log=torch.log, tanh=torch.tanh, relu=torch.relu, sigmoid=torch.sigmoid,
-        abs=torch.abs, sqrt=torch.sqrt, sin=torch.sin, cos=torch.cos,
+        exp=torch.exp, log=torch.log, log1p=torch.log1p, tanh=torch.tanh, relu=torch.relu,
+        sigmoid=torch.sigmoid, abs=torch.abs, sqrt=torch.sqrt, sin=torch.sin, cos=torch.cos,
     )  # fmt: skip
     inputs = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point]
     current = program(namespace, *inputs)

@@ -392,6 +392,7 @@ EDGE_OPS = {
     "tanh": lambda w, x: (w * x).tanh(),
     "sqrt": lambda w, x: (w * x).sqrt(),
     "log": lambda w, x: (w * x).log(),
+    "log1p": lambda w, x: (w * x).log1p(),
     "sin": lambda w, x: (w * x).sin(),
     "cos": lambda w, x: (w * x).cos(),
     "divide": lambda w, x: w / x,

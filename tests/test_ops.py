@@ -15,6 +15,7 @@ UNARY = [
     ("neg", lambda a: -a, lambda a: -a, [-1.5, 0.3, 2.0]),
     ("exp", lambda a: a.exp(), sympy.exp, [-1.5, 0.3, 2.0]),
     ("log", lambda a: a.log(), sympy.log, [0.2, 1.0, 3.5]),
+    ("log1p", lambda a: a.log1p(), lambda a: sympy.log(1 + a), [-0.9, 1e-17, 3.5]),
     ("tanh", lambda a: a.tanh(), sympy.tanh, [-1.5, 0.3, 2.0]),
     ("relu", lambda a: a.relu(), lambda a: sympy.Piecewise((a, a > 0), (0, True)), [-1.5, 2.0]),
     ("sigmoid", lambda a: a.sigmoid(), lambda a: 1 / (1 + sympy.exp(-a)), [-1.5, 0.3, 2.0]),
