@@ -9,9 +9,10 @@ starts with recording on and anomaly detection off.
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -112,7 +113,22 @@ class _Switch:
     _attribute = ""
     _value = False
 
-    def __init__(self) -> None:
+    def __new__(cls, function: Callable[..., Any] | None = None) -> Any:
+        # a bare @no_grad, without parentheses, passes the function here (PyTorch 2 accepts it)
+        switch = super().__new__(cls)
+        if function is None:
+            return switch
+        if not callable(function):
+            raise TypeError(
+                f"{cls.__name__}() takes no arguments (or, used as a bare decorator, a "
+                f"function), got {type(function).__name__} {function!r:.60}"
+            )
+        switch.__init__()
+        return switch(function)
+
+    def __init__(self, function: Callable[..., Any] | None = None) -> None:
+        if function is not None:
+            return  # __new__ returned the decorated function instead of this switch
         self._open: list[_Block] = []  # this instance's open blocks, in every thread
 
     def __enter__(self) -> _Switch:
@@ -155,12 +171,54 @@ class _Switch:
         return self._open[-1] if self._open else None
 
     def __call__(self, function: F) -> F:
+        """Decorate ``function`` so that its body runs with the mode set.
+
+        A generator function's body runs each time the generator resumes, long
+        after the call that made it returned: the mode is set around each resume
+        (as PyTorch does), so every line of the body runs with it, and the
+        caller's code between two ``next()`` calls runs without it.
+        """
+        switch = type(self)
+        if inspect.isgeneratorfunction(function):
+
+            @functools.wraps(function)
+            def generator_wrapper(*args: Any, **kwargs: Any) -> Any:
+                return (yield from _each_resume_inside(switch, function(*args, **kwargs)))
+
+            return generator_wrapper  # type: ignore[return-value]
+
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)():
+            with switch():
                 return function(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+
+def _each_resume_inside(switch: type[_Switch], generator: Generator[Any, Any, Any]) -> Any:
+    """Run ``generator`` to its end, entering a new ``switch()`` around each resume.
+
+    Values sent in, exceptions thrown in and ``close()`` reach the generator
+    as they would without the wrapper; what it returns is returned.
+    """
+    try:
+        with switch():
+            response = generator.send(None)
+        while True:
+            try:
+                request = yield response
+            except GeneratorExit:
+                with switch():
+                    generator.close()
+                raise
+            except BaseException as error:
+                with switch():
+                    response = generator.throw(error)
+            else:
+                with switch():
+                    response = generator.send(request)
+    except StopIteration as stop:
+        return stop.value
 
 
 class no_grad(_Switch):  # noqa: N801 - named as in PyTorch
