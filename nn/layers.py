@@ -20,7 +20,9 @@ class Neuron(Module):
     """One unit: ``activation(w . x + b)``.
 
     Weights and bias start uniform in [-1/sqrt(nin), 1/sqrt(nin)], as in
-    PyTorch's ``nn.Linear``; the same ``seed`` gives the same start.
+    PyTorch's ``nn.Linear``; the same ``seed`` gives the same start, and with
+    no ``seed`` they are drawn from Python's global ``random`` module, so
+    ``random.seed(n)`` first makes them repeatable (as micrograd's demo does).
 
     >>> neuron = Neuron(2, activation=None, seed=0)
     >>> neuron
@@ -35,7 +37,7 @@ class Neuron(Module):
     def __init__(self, nin: int, activation: str | None = "relu", *, seed: int | None = None):
         _check_size("Neuron", "nin", nin)
         _check_activation("Neuron", activation)
-        rng = random.Random(_check_seed("Neuron", seed))
+        rng = _generator("Neuron", seed)
         bound = 1.0 / math.sqrt(nin)
         self.nin = nin
         self.activation = activation
@@ -96,7 +98,7 @@ class Layer(Module):
         _check_size("Layer", "nin", nin)
         _check_size("Layer", "nout", nout)
         _check_activation("Layer", activation)
-        rng = random.Random(_check_seed("Layer", seed))
+        rng = _generator("Layer", seed)
         self.nin = nin
         self.nout = nout
         self.activation = activation
@@ -161,7 +163,7 @@ class MLP(Module):
         for index, nout in enumerate(nouts):
             _check_size("MLP", f"nouts[{index}]", nout)
         _check_activation("MLP", activation)
-        rng = random.Random(_check_seed("MLP", seed))
+        rng = _generator("MLP", seed)
         self.nin = nin
         self.nouts = list(nouts)
         self.activation = activation
@@ -252,10 +254,18 @@ def _check_activation(owner: str, activation: object) -> None:
     )
 
 
-def _check_seed(owner: str, seed: object) -> int | None:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+def _generator(owner: str, seed: object) -> random.Random:
+    """The random numbers a module starts from: ``seed``'s, or, with no seed, the global ones.
+
+    With ``seed=None`` the generator is seeded from Python's global ``random``
+    module, so ``random.seed(n)`` before building a model (as micrograd's demo
+    does) makes the run repeatable.
+    """
+    if seed is None:
+        return random.Random(random.getrandbits(64))
+    if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"{owner}: seed must be an int or None, got {type(seed).__name__} {seed!r}")
-    return seed
+    return random.Random(seed)
 
 
 def _check_inputs(owner: str, nin: int, x: object) -> None:

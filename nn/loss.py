@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 from autograd import Constant, Value
 
@@ -28,6 +29,8 @@ def mse_loss(pred: Operands, target: Operands) -> Value:
     >>> [p.grad for p in pred]
     [1.0, -2.0]
     """
+    _refuse_unordered("mse_loss", "pred", pred)
+    _refuse_unordered("mse_loss", "target", target)
     preds = _as_list(pred, "pred")
     targets = _as_list(target, "target")
     if isinstance(preds, Value) != isinstance(targets, Value):
@@ -150,14 +153,14 @@ def binary_cross_entropy_with_logits(logit: Operands, target: Operands) -> Value
         y = _checked_target(where, target_name, y)
         if not 0.0 <= y <= 1.0:  # also refuses NaN
             raise ValueError(f"{where}: {target_name} must be in [0, 1], got {y!r}")
-        # log(1 + e**-|z|) never overflows; the branch on z's sign (a constant choice, like
-        # relu's) keeps the derivative sigmoid(z) - y right at z = 0, where the textbook
-        # form relu(z) - z*y + log(1 + exp(-|z|)) would use the kinks' 0 derivatives
+        # log1p(e**-|z|) never overflows, and keeps the tiny loss of a confident, right
+        # prediction (8.5e-17 at z = 37, where log(1 + e**-37) rounds to 0); the branch on
+        # z's sign (a constant choice, like relu's) keeps the derivative sigmoid(z) - y
+        # right at z = 0, where relu(z) - z*y + log1p(exp(-|z|)) would use the kinks' 0s
         if z.data >= 0.0:
-            term = z * (1.0 - y) + (1.0 + (-z).exp()).log()
+            terms.append(z * (1.0 - y) + (-z).exp().log1p())
         else:
-            term = (1.0 + z.exp()).log() - z * y
-        terms.append(term)
+            terms.append(z.exp().log1p() - z * y)
     return _mean(terms)
 
 
@@ -184,6 +187,8 @@ def cross_entropy(logits: Sequence[Operand] | Sequence[Sequence[Operand]], targe
     [-0.5, 0.0, 0.5]
     """
     where = "cross_entropy"
+    _refuse_unordered(where, "logits", logits)
+    _refuse_unordered(where, "target", target)
     if isinstance(logits, Value) or not _is_array_like(logits):
         raise TypeError(
             f"{where}: logits must be a list of numbers or Values (one sample) or a list of "
@@ -295,6 +300,8 @@ def _paired_terms(
     where: str, name: str, predictions: Operands, targets: object
 ) -> list[tuple[Value, object, str]]:
     """(prediction Value, target, target's name) from a single pair or two same-length sequences."""
+    _refuse_unordered(where, name, predictions)
+    _refuse_unordered(where, "target", targets)
     single = isinstance(predictions, (Value, numbers.Real))
     if single:
         if _is_array_like(targets):
@@ -326,6 +333,21 @@ def _paired_terms(
         (_value_for(where, f"{name}[{index}]", prediction), target, f"target[{index}]")
         for index, (prediction, target) in enumerate(zip(predictions, targets, strict=True))
     ]
+
+
+def _refuse_unordered(where: str, name: str, items: object) -> None:
+    """Refuse a dict or a set: predictions and targets are paired by position, which they lack.
+
+    Iterated, a dict gives its keys and a set its items in hash order: the loss
+    would quietly pair the wrong numbers.
+    """
+    if isinstance(items, (Mapping, AbstractSet)):
+        kind = "a mapping" if isinstance(items, Mapping) else "a set"
+        raise TypeError(
+            f"{where}: {name} must be a number, a Value or a sequence of them (a list, tuple or "
+            f"array), got a {type(items).__name__} {items!r:.60}; {kind} has no positions to "
+            "pair predictions with targets by (pass a list, in the order you mean)"
+        )
 
 
 def _is_array_like(item: object) -> bool:
@@ -377,6 +399,7 @@ def _checked_target(where: str, name: str, target: object) -> float:
 def _cross_entropy_term(
     where: str, logits: object, target: object, logits_name: str, target_name: str
 ) -> Value:
+    _refuse_unordered(where, logits_name, logits)
     if not _is_array_like(logits):
         raise TypeError(
             f"{where}: {logits_name} must be a list of numbers or Values, "

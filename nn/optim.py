@@ -78,9 +78,7 @@ class SGD:
         weight_decay = self.weight_decay
         buffers = self.momentum_buffers
         for index, param in enumerate(self.params):
-            # after backward(create_graph=True) .grad is a Value: step by its number, as
-            # torch steps by .grad's data; the parameter's .data must stay a float
-            update = float(param.grad)
+            update = gradient_number(param)
             if weight_decay != 0.0:
                 update = update + weight_decay * param.data
             if momentum != 0.0:
@@ -181,7 +179,7 @@ class Adam:
         step_size = lr / bias_correction1
         mean_weight = 1 - beta1
         for index, param in enumerate(self.params):
-            grad = param.grad
+            grad = gradient_number(param)
             if weight_decay != 0.0:
                 if decoupled:
                     param.data = param.data * (1 - lr * weight_decay)
@@ -278,7 +276,7 @@ def clip_grad_norm_(
             f"clip_grad_norm_: error_if_nonfinite must be True or False, "
             f"got {type(error_if_nonfinite).__name__} {error_if_nonfinite!r}"
         )
-    grads = [param.grad for param in params]
+    grads = [gradient_number(param) for param in params]
     if norm_type == math.inf:
         total_norm = max(abs(grad) for grad in grads)
         if any(math.isnan(grad) for grad in grads):
@@ -435,6 +433,19 @@ class CosineAnnealingLR(_LRScheduler):
         ) * (lr - eta_min) + eta_min
 
 
+def gradient_number(param: Value) -> float:
+    """``param.grad`` as a float: after ``backward(create_graph=True)`` it is a Value.
+
+    Every optimizer steps by the gradient's number, as torch steps by ``.grad``'s
+    data: ``.data`` and the optimizer's running averages must stay floats (a
+    Value there would be saved into the model's state and fail to serialize).
+    """
+    grad = param.grad
+    if isinstance(grad, Value):
+        return grad.data
+    return grad
+
+
 def _power(base: float, exponent: float) -> float:
     """``base ** exponent`` for base >= 0, inf on overflow (as torch) instead of OverflowError."""
     try:
@@ -505,9 +516,9 @@ def _checked_number(owner: str, name: str, number: object) -> float:
 def _check_gradients_finite(where: str, params: list[Value]) -> None:
     """Raise FloatingPointError naming the first parameter whose gradient is NaN or infinite."""
     for index, param in enumerate(params):
-        if not math.isfinite(param.grad):
+        grad = gradient_number(param)
+        if not math.isfinite(grad):
             name = f" ({param.label})" if param.label else ""
             raise FloatingPointError(
-                f"{where}: parameter {index}{name} has gradient {param.grad!r}; "
-                "no parameter was updated"
+                f"{where}: parameter {index}{name} has gradient {grad!r}; no parameter was updated"
             )

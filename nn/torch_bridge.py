@@ -166,8 +166,12 @@ def mlp_from_torch(mlp_class: type[MLP], sequential: object) -> MLP:
     activation_of = {name: ours for ours, name in TORCH_ACTIVATIONS.items()}
     linears = []
     activations = []
+    # the Sequential's state by position ("2.weight"), which is how our layers map to it; a
+    # Sequential built from an OrderedDict names its modules (fc1, act, fc2) instead
+    state: dict[str, object] = {}
     previous_was_linear = False
-    for index, module in enumerate(sequential):
+    for position, (name, module) in enumerate(sequential.named_children()):
+        index = name if name == str(position) else f"{position}: {name!r}"
         kind = type(module).__name__
         if isinstance(module, torch.nn.Linear):
             if previous_was_linear and activations:
@@ -185,6 +189,8 @@ def mlp_from_torch(mlp_class: type[MLP], sequential: object) -> MLP:
                     f"before gives {linears[-1].out_features}"
                 )
             linears.append(module)
+            state[f"{position}.weight"] = module.weight.detach()
+            state[f"{position}.bias"] = module.bias.detach()
             previous_was_linear = True
         elif kind in activation_of and type(module) is getattr(torch.nn, kind):
             if not previous_was_linear:
@@ -228,7 +234,7 @@ def mlp_from_torch(mlp_class: type[MLP], sequential: object) -> MLP:
         activation,
         seed=0,
     )
-    model.load_state_dict(sequential.state_dict())
+    model.load_state_dict(state)
     return model
 
 
@@ -238,12 +244,13 @@ def _shape(nested: object) -> tuple[int, ...] | str:
         if not nested:
             return (0,)
         inner = [_shape(item) for item in nested]
-        if any(item != inner[0] for item in inner):
-            return "rows of different lengths"
+        for item in inner:
+            if isinstance(item, str):
+                return item  # what is there instead of a number says more than a ragged shape
         first = inner[0]
-        if isinstance(first, str):
-            return first
+        if any(item != first for item in inner):
+            return "rows of different lengths"
         return (len(nested), *first)
     if isinstance(nested, (int, float, Value)) and not isinstance(nested, bool):
         return ()
-    return f"a {type(nested).__name__}"
+    return f"a {type(nested).__name__} ({nested!r:.40})"

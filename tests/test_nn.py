@@ -78,15 +78,28 @@ def test_same_seed_same_parameters_different_seed_different(make):
     assert make(None).state_dict() != make(None).state_dict()
 
 
-def test_seeding_does_not_touch_global_random_state():
+def test_a_seed_leaves_the_global_random_state_alone():
     import random
 
     random.seed(123)
     expected = random.random()
     random.seed(123)
     MLP(2, [4, 1], seed=1)
-    MLP(2, [4, 1])
+    Neuron(3, seed=2)
     assert random.random() == expected
+
+
+@pytest.mark.parametrize("make", [lambda: MLP(2, [4, 1]), lambda: Layer(3, 2), lambda: Neuron(3)])
+def test_without_a_seed_random_seed_makes_the_start_repeatable(make):
+    # micrograd's demo calls random.seed(1337) and then builds its MLP with no seed
+    import random
+
+    random.seed(1337)
+    first = make().state_dict()
+    random.seed(1337)
+    assert make().state_dict() == first
+    random.seed(1338)
+    assert make().state_dict() != first
 
 
 def test_initialization_is_bounded_like_torch_linear():
