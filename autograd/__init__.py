@@ -5,6 +5,7 @@ from autograd.compiled import CompiledMismatchError, Program, TraceError, compil
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.graph import topological_order
 from autograd.higher import grad, hessian, hvp, jvp
+from autograd.installation import warn_if_hips_autograd_is_installed
 from autograd.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from autograd.render import draw_dot, save_svg, to_svg  # graphviz itself is imported lazily
 from autograd.rules import LocalRule, local_rules
@@ -12,6 +13,8 @@ from autograd.stepper import save_html, show_stepper
 from autograd.value import Constant, Value
 
 __version__ = "0.1.0"
+
+warn_if_hips_autograd_is_installed()
 
 __all__ = [
     "BackwardStep",

@@ -6,6 +6,7 @@ import ast
 import math
 import operator
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
@@ -56,6 +57,7 @@ example:
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
     "exp": Value.exp,
     "log": Value.log,
+    "log1p": Value.log1p,
     "tanh": Value.tanh,
     "relu": Value.relu,
     "sigmoid": Value.sigmoid,
@@ -425,10 +427,24 @@ def _parse(expression: str) -> ast.expr:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as error:
         where = _syntax_error_position(expression, error)
-        raise CliError(f"syntax error in the expression {where}: {error.msg}") from None
+        hint = _implicit_product_hint(expression)
+        raise CliError(f"syntax error in the expression {where}: {error.msg}{hint}") from None
     except (ValueError, RecursionError, MemoryError) as error:
         raise CliError(f"cannot parse the expression: {error}") from None
     return tree.body
+
+
+# a number written against a name, as on paper: 2x, 0.5w, 1e3x
+_IMPLICIT_PRODUCT = re.compile(r"(?<![\w.])(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)([A-Za-z_]\w*)")
+
+
+def _implicit_product_hint(expression: str) -> str:
+    """``; did you mean 2*x?`` when the expression writes a product as on paper (``2x``)."""
+    match = _IMPLICIT_PRODUCT.search(expression)
+    if match is None:
+        return ""
+    number, name = match.groups()
+    return f"; did you mean {_cut(number)}*{_cut(name)}? (Python needs the * in a product)"
 
 
 def _syntax_error_position(expression: str, error: SyntaxError) -> str:
@@ -535,10 +551,21 @@ def _checked_call(node: ast.Call) -> ast.expr:
         raise CliError("only the functions " + ", ".join(FUNCTIONS) + " can be called")
     name = node.func.id
     if name not in FUNCTIONS:
-        raise CliError(f"unknown function {_cut(name)}: the functions are " + ", ".join(FUNCTIONS))
+        raise CliError(
+            f"unknown function {_cut(name)}{_did_you_mean(name)}: the functions are "
+            + ", ".join(FUNCTIONS)
+        )
     if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
         raise CliError(f"{name}() takes exactly one argument, as in {name}(x)")
     return node.args[0]
+
+
+def _did_you_mean(name: str) -> str:
+    """`` (did you mean tanh?)`` for a function name with a typo or in other letter case."""
+    import difflib
+
+    close = difflib.get_close_matches(name.lower(), FUNCTIONS, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _number(node: ast.Constant, expression: str) -> float:

@@ -566,6 +566,43 @@ def _digraph_class() -> type:
         def _repr_svg_(self) -> str:
             return svg_from_dot(self.source)
 
+        def render(  # type: ignore[override]
+            self,
+            filename: str | os.PathLike[str] | None = None,
+            directory: str | os.PathLike[str] | None = None,
+            view: bool = False,
+            cleanup: bool = False,
+            format: str | None = None,
+            *,
+            outfile: str | os.PathLike[str] | None = None,
+            **kwargs: Any,
+        ) -> str:
+            """graphviz's ``render``; an SVG needs no system Graphviz (it is laid out as
+            ``to_svg`` does). ``draw_dot(root).render("gout")`` writes ``gout`` (the DOT
+            source) and ``gout.svg``, and returns the picture's path."""
+            fmt = format or (os.path.splitext(os.fspath(outfile))[1][1:] if outfile else "")
+            fmt = fmt or self.format
+            import shutil
+
+            if fmt != "svg" or view or kwargs or shutil.which("dot") is not None:
+                return super().render(
+                    filename,
+                    directory=directory,
+                    view=view,
+                    cleanup=cleanup,
+                    format=format,
+                    outfile=outfile,
+                    **kwargs,
+                )
+            from autograd.files import write_text_atomically
+
+            source_path = self.save(filename, directory)
+            picture = os.fspath(outfile) if outfile is not None else f"{source_path}.svg"
+            write_text_atomically(picture, svg_from_dot(self.source))
+            if cleanup:
+                os.remove(source_path)
+            return picture
+
     Digraph.__module__ = __name__
     Digraph.__qualname__ = "Digraph"
     return Digraph
@@ -580,15 +617,20 @@ def __getattr__(name: str) -> Any:
 
 def draw_dot(
     root: Value,
-    *,
+    format: str = "svg",
     rankdir: str = "LR",
+    *,
     show_grad: bool = True,
     max_nodes: int = MAX_NODES,
     params: Any = None,
 ) -> graphviz.Digraph:
     """The graph behind ``root`` as a ``graphviz.Digraph`` (Jupyter shows it as SVG).
 
-    Its ``.source`` is ``dot_source(root, ...)``; render it with ``to_svg``. With
+    The signature starts as micrograd's, ``draw_dot(root, format='svg',
+    rankdir='LR')``: ``format`` is the Digraph's output format, so
+    ``draw_dot(root).render("gout")`` writes ``gout.svg`` (with no system
+    Graphviz needed for SVG). Its ``.source`` is ``dot_source(root, ...)``;
+    ``to_svg`` renders it to text. With
     ``params=model`` (a Module or ``(name, Value)`` pairs) parameters get short
     names (``w1``, ``b``; the full name is the tooltip), each neuron and layer a
     labelled box, and the other leaves (inputs, targets) are drawn as data.
@@ -602,8 +644,12 @@ def draw_dot(
     source = dot_source(
         root, rankdir=rankdir, show_grad=show_grad, max_nodes=max_nodes, params=params
     )
+    if not isinstance(format, str) or not format:
+        raise ValueError(
+            f"draw_dot: format must be a Graphviz output format such as 'svg', got {format!r}"
+        )
     _header, *body = source.splitlines(keepends=True)
-    graph = _digraph_class()(name="autograd", body=body[:-1])
+    graph = _digraph_class()(name="autograd", body=body[:-1], format=format)
     if graph.source != source:  # pragma: no cover - a guard against a graphviz change
         raise RuntimeError("graphviz.Digraph changed the DOT source it was given")
     return graph

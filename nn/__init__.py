@@ -1,5 +1,15 @@
 """A tiny neural-network library on top of autograd: modules, losses, optimizers and schedules."""
 
+import autograd as _autograd
+
+if not hasattr(_autograd, "Value"):  # another package answered `import autograd`
+    raise ImportError(
+        f"nn is scalar-autograd's, but `import autograd` found another package "
+        f"({getattr(_autograd, '__file__', None) or 'no file'}), probably HIPS autograd (the pip "
+        "package 'autograd'), which uses the same import name: install scalar-autograd and "
+        "HIPS autograd in separate virtual environments"
+    )
+
 from nn.layers import MLP, Layer, Neuron
 from nn.loss import (
     BCEWithLogitsLoss,
