@@ -54,11 +54,27 @@ def inputs_first(roots: Sequence[Value]) -> list[Value]:
         if input_a is None:
             inputs_first.append(node)
             continue
-        stack.append(node)
-        stack.append(_INPUTS_DONE)
-        if input_a not in visited:
-            stack.append(input_a)
+        # Inputs are walked b first, then a. An input that is a leaf is listed on the
+        # spot rather than pushed and popped straight back: the same order, half the
+        # stack traffic for the leaves that make up most inputs (weights, data).
         input_b = node._input_b
         if input_b is not None and input_b not in visited:
-            stack.append(input_b)
+            if input_b._input_a is not None:  # a subtree to walk before input_a
+                stack.append(node)
+                stack.append(_INPUTS_DONE)
+                if input_a not in visited:
+                    stack.append(input_a)
+                stack.append(input_b)
+                continue
+            visited.add(input_b)
+            inputs_first.append(input_b)
+        if input_a not in visited:
+            if input_a._input_a is not None:
+                stack.append(node)
+                stack.append(_INPUTS_DONE)
+                stack.append(input_a)
+                continue
+            visited.add(input_a)
+            inputs_first.append(input_a)
+        inputs_first.append(node)  # both inputs already listed
     return inputs_first

@@ -77,13 +77,16 @@ class Value:
     __slots__ = (
         "data",
         "grad",
-        "label",
         "op",
         "_input_a",  # first operand, None for a leaf
         "_local_a",  # d self / d input_a, taken at forward time
         "_input_b",  # second operand, None for a leaf or a one-input op
         "_local_b",  # d self / d input_b
         "_upstream",  # this backward pass's d root / d self; 0.0 between passes
+        # Attributes of the user's own (p.m = 0.0, v._vis_color, a label), as on
+        # micrograd's Values and PyTorch's tensors. `label` lives here, not in a
+        # slot, so the dict costs a node 24 bytes, not 32 (docs/performance.md).
+        "__dict__",
     )
 
     # NumPy scalars and arrays defer to our reflected operators instead of
@@ -92,7 +95,7 @@ class Value:
 
     data: float
     grad: float
-    label: str
+    label: str = ""  # unlabelled nodes share this class default and store nothing
     op: str
 
     def __init__(self, data: Number, label: str = "") -> None:
@@ -100,7 +103,8 @@ class Value:
             raise TypeError(f"Value label must be a str, got {type(label).__name__} {label!r}")
         self.data = _to_float(data, "Value()")
         self.grad = 0.0
-        self.label = label
+        if label:
+            self.label = label
         self.op = ""
         self._input_a = None
         self._input_b = None
@@ -551,7 +555,8 @@ def _stand_in(node: Value) -> Value:
     stand_in = _new_node(Value)
     stand_in.data = node.data
     stand_in.grad = 0.0
-    stand_in.label = node.label
+    if node.label:
+        stand_in.label = node.label
     stand_in.op = ""
     stand_in._input_a = None
     stand_in._input_b = None
@@ -575,7 +580,6 @@ def _record(
     node = _new_node(Value)
     node.data = data
     node.grad = 0.0
-    node.label = ""
     node._upstream = 0.0
     if _Modes.plain:
         node.op = op
@@ -608,7 +612,6 @@ def _operand(other: object, op: str) -> Value:
     constant = _new_node(Constant)
     constant.data = _to_float(other, f"op {op!r}")
     constant.grad = 0.0
-    constant.label = ""
     constant.op = ""
     constant._input_a = None
     constant._input_b = None
@@ -838,10 +841,10 @@ def _reduce_node(node: Value) -> tuple[object, ...]:
             input_b,
             node._local_b,
         )
-    if kind is Value or kind is Constant:
+    extra = node.__dict__  # the label and the user's own attributes, or a subclass's
+    if not extra or (len(extra) == 1 and "label" in extra):
         return (_restore_node, fields)
-    extra = getattr(node, "__dict__", None)  # a subclass's own attributes
-    return (_restore_node, fields, extra) if extra else (_restore_node, fields)
+    return (_restore_node, fields, extra)
 
 
 def _restore_node(
@@ -860,7 +863,8 @@ def _restore_node(
     node = _new_node(kind)
     node.data = data
     node.grad = grad
-    node.label = label
+    if label:
+        node.label = label
     node.op = op
     node._input_a = input_a
     node._input_b = input_b
@@ -890,7 +894,6 @@ def _deepcopy_graph(root: Value, memo: dict[int, object]) -> Value:
         copied = memo[id(node)]
         copied.data = node.data  # type: ignore[attr-defined]
         copied.grad = node.grad  # type: ignore[attr-defined]
-        copied.label = node.label  # type: ignore[attr-defined]
         copied.op = node.op  # type: ignore[attr-defined]
         copied._upstream = 0.0  # type: ignore[attr-defined]
         input_a = node._input_a
@@ -900,7 +903,7 @@ def _deepcopy_graph(root: Value, memo: dict[int, object]) -> Value:
         if input_a is not None:
             copied._local_a = getattr(node, "_local_a", 0.0)  # type: ignore[attr-defined]
             copied._local_b = getattr(node, "_local_b", 0.0)  # type: ignore[attr-defined]
-        extra = getattr(node, "__dict__", None)
+        extra = node.__dict__  # the label and the user's own attributes
         if extra:
             import copy  # here, not at the top: `import autograd` stays fast
 

@@ -301,3 +301,38 @@ def test_second_backward_doubles_on_random_graphs(data: st.DataObject, program: 
     output.backward()
     twice = [node.grad for node in topological_order(output)]
     assert twice == [2 * grad for grad in once]
+
+
+def _reference_inputs_first(roots: list[Value]) -> list[Value]:
+    """The plain walk: every input pushed and popped, leaves included (the oracle)."""
+    listed: list[Value] = []
+    visited: set[int] = set()
+    stack: list[tuple[Value, bool]] = [(root, False) for root in reversed(roots)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            listed.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if node.is_leaf:
+            listed.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((item, False) for item in node.inputs if id(item) not in visited)
+    return listed
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), program=programs(max_inputs=4, max_length=16))
+def test_topological_order_lists_leaves_on_the_spot_in_the_plain_walks_order(
+    data: st.DataObject, program: Program
+) -> None:
+    from autograd.graph import inputs_first
+
+    inputs = [Value(x) for x in data.draw(points(program.n_inputs))]
+    output = program(ours, *inputs)
+    other = program(ours, *reversed(inputs))
+    assert topological_order(output) == _reference_inputs_first([output])[::-1]
+    assert inputs_first([output, other]) == _reference_inputs_first([output, other])

@@ -137,3 +137,56 @@ class TestHipsAutogradBeside:
         assert result.returncode == 0
         assert "HIPS" not in result.stderr
         assert hips_autograd_folders() == []
+
+
+class TestUserAttributesOnValues:
+    """micrograd-style code keeps its own state on Values (p.m, v._vis_color), as on tensors."""
+
+    def test_optimizer_state_kept_on_parameters_drives_a_fit(self) -> None:
+        w, b = Value(0.0, label="w"), Value(0.0, label="b")
+        for p in (w, b):
+            p.m = 0.0  # momentum, micrograd-demo style
+        for _ in range(200):
+            loss = sum(((w * x + b) - (2 * x + 1)) ** 2 for x in (0.0, 1.0, 2.0)) / 3
+            for p in (w, b):
+                p.grad = 0.0
+            loss.backward()
+            for p in (w, b):
+                p.m = 0.9 * p.m + p.grad
+                p.data -= 0.02 * p.m
+        assert w.data == pytest.approx(2.0, abs=1e-3)
+        assert b.data == pytest.approx(1.0, abs=1e-3)
+        assert isinstance(w.m, float)
+
+    def test_a_colour_on_an_op_node_survives_backward_and_drawing(self) -> None:
+        a = Value(2.0, label="a")
+        node = (a * a).tanh()
+        node.inputs[0]._vis_color = "red"
+        node.backward()
+        assert node.inputs[0]._vis_color == "red"
+        assert "<svg" in draw_dot(node).pipe(format="svg").decode()
+
+    def test_attributes_travel_through_pickle_and_deepcopy(self) -> None:
+        import copy
+        import pickle
+
+        a = Value(3.0, label="a")
+        a.m = 0.5
+        node = a * 2.0
+        node.colour = "blue"
+        for copied in (pickle.loads(pickle.dumps(node)), copy.deepcopy(node), copy.copy(node)):
+            assert copied.colour == "blue"
+            assert copied.inputs[0].m == 0.5
+            assert copied.inputs[0].label == "a"
+            assert copied.label == ""
+
+    def test_constants_and_labels_set_later_behave(self) -> None:
+        from autograd import Constant
+
+        c = Constant(1.5)
+        c.note = "bias"
+        assert c.note == "bias"
+        node = Value(1.0) + c
+        node.label = "sum"
+        assert repr(node).startswith("Value(label='sum'")
+        assert not hasattr(Value(1.0), "m")  # one Value's attribute is not another's

@@ -95,11 +95,14 @@ def test_data_grad_and_label_are_assignable() -> None:
     assert (value.data, value.grad, value.label) == (5.0, 1.5, "renamed")
 
 
-def test_value_uses_slots() -> None:
-    value = Value(1.0)
-    assert not hasattr(value, "__dict__")
-    with pytest.raises(AttributeError):
-        value.typo = 1.0  # type: ignore[attr-defined]
+def test_the_engine_keeps_its_fields_in_slots_and_the_dict_empty() -> None:
+    a = Value(1.0)
+    node = (a * 2.0 + a).tanh()
+    node.backward()
+    for item in (a, node, *node.inputs):
+        assert item.__dict__ == {}  # nothing of ours is stored per node beyond the slots
+    assert Value(1.0, label="a").__dict__ == {"label": "a"}
+    assert {"data", "grad", "op", "_input_a", "_local_a"} <= set(Value.__slots__)
 
 
 def test_repeated_operand_is_repeated_in_inputs() -> None:
