@@ -35,6 +35,7 @@ import inspect
 import keyword
 import math
 import numbers
+import operator
 import os
 import re
 import sys
@@ -74,6 +75,7 @@ _DOMAIN_CHECKED = {"/", "**", "log", "log1p", "sqrt", "sin", "cos"}
 # matrix products add a neuron's terms in another order (see docs/compiled.md).
 FUSED_TOLERANCE = 1e-9
 
+_DATA = operator.attrgetter("data")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # names the generated code uses itself, and x<k>_, the name a renamed input gets
 _RESERVED = re.compile(r"(t|g|gp|p)\d+\Z|x\d+_\Z|np\Z|_\w*")
@@ -414,8 +416,12 @@ class Program:
 
         scale = 1.0 / count if reduction == "mean" else 1.0
         with np.errstate(all="ignore"):  # a sum that overflows is inf, as in the scalar engine
-            if isinstance(gradients, np.ndarray):
-                totals = gradients.tolist()  # the fused program sums over the batch itself
+            if isinstance(gradients, np.ndarray):  # the fused program sums over the batch itself
+                if np.isfinite(gradients).all():
+                    for param, total in zip(self.params, (gradients * scale).tolist(), strict=True):
+                        param.grad += total
+                    return _total(loss, count) * scale
+                totals = [math.nan]
             else:
                 totals = [_total(gradient, count) for gradient in gradients]
             if not all(map(math.isfinite, totals)):
@@ -456,7 +462,7 @@ class Program:
         if self._fused is not None and not masked:
             from autograd.fusion import NeedsUnfused
 
-            theta = np.array([param.data for param in self.params], dtype=np.float64)
+            theta = np.fromiter(map(_DATA, self.params), np.float64, len(self.params))
             fused = self._fused_summed if summed else self._fused_per_sample
             try:
                 with np.errstate(all="ignore"):

@@ -86,6 +86,7 @@ class MatrixStatement:
     shape: tuple[int, int]
     shared: Lanes  # K values, kind pack or rows
     terms: tuple[Lanes, ...]
+    per_sample: bool  # whether ``weights @ shared`` already has a column per sample
 
 
 @dataclass(eq=False)
@@ -307,7 +308,12 @@ class Fused:
                         code.append(f"    {term.name} = _rows(count, {rows})")
                     sum_code.append(self.lanes_code(term))
                     sum_text.append(self.lanes_text(term))
-                code.append(f"    {macro.target.name} = {' + '.join(sum_code)}")
+                if macro.per_sample:
+                    code.append(f"    {macro.target.name} = {sum_code[0]}")
+                    for term_code in sum_code[1:]:  # into the product's own array, no new one
+                        code.append(f"    {macro.target.name} += {term_code}")
+                else:  # the product is one column for all samples: the terms widen it
+                    code.append(f"    {macro.target.name} = {' + '.join(sum_code)}")
                 text.append(f"{macro.target.name}[{lanes}] = {' + '.join(sum_text)}")
                 continue
             for operand in macro.operands:
@@ -575,7 +581,7 @@ class _AdjointWriter:
     def _temporary(self, expression: str) -> str:
         self.temporaries += 1
         name = f"_c{self.temporaries}"
-        self.code.append(f"{name} = {expression}")
+        self._emit(f"{name} = {expression}", f"{name} = {_plain(expression)}")
         return name
 
     def _emit(self, code: str, text: str) -> None:
@@ -677,7 +683,8 @@ def fuse(
                 )
                 roots = tuple(statements[found.root][0] for found in members)
                 target = new_pack(f"Z{matrices}", roots)
-                macros.append(MatrixStatement(target, weights, shape, shared, terms))
+                varies = any(slot in per_sample for slot in shared.slots)
+                macros.append(MatrixStatement(target, weights, shape, shared, terms, varies))
                 continue
             target, op, operands = statements[item]
             if target not in per_sample:
