@@ -251,3 +251,26 @@ def test_fused_training_follows_the_scalar_trajectory() -> None:
         assert abs(fused_loss - loss.data) <= FUSED_TOLERANCE * abs(loss.data)
     for a, b in zip(models[0].parameters(), models[1].parameters(), strict=True):
         assert abs(a.data - b.data) <= FUSED_TOLERANCE * max(abs(a.data), 1.0)
+
+
+def test_a_matrix_over_values_computed_from_parameters_alone_widens_to_the_batch() -> None:
+    # regression: W @ X is one column for every sample when X depends on parameters only;
+    # adding the per-sample term in place into it failed to broadcast
+    q = [Value(0.3 * i + 0.1, label=f"q{i}") for i in range(3)]
+    w = [[Value(0.1 * i - 0.2 * j, label=f"w{i}{j}") for j in range(3)] for i in range(4)]
+    params = [*q, *(weight for row in w for weight in row)]
+
+    def fn(x):
+        squares = [value * value for value in q]
+        total = 0
+        for row in w:
+            acc = x
+            for weight, square in zip(row, squares, strict=True):
+                acc = acc + weight * square
+            total = total + acc.tanh()
+        return total
+
+    program = compile_graph(fn, params=[(p.label, p) for p in params])
+    assert "Z1[4] = W1[4x3] @ X1[3] + x" in str(program)
+    columns = [np.array([0.1, 0.5, -1.0, 2.0])]
+    assert_matches_scalar(program, fn, params, columns, [p.label for p in params])
