@@ -47,6 +47,8 @@ MIN_MATRIX_TERMS = 4
 
 _DOMAIN_CHECKED = {"/", "**", "log", "log1p", "sqrt", "sin", "cos"}
 _BARE_NAME = re.compile(r"[A-Za-z_]\w*\Z")
+# the names the fused code gives its arrays (Z1, H2_2, W1, b1, c1, X1, R1, their adjoints gZ1)
+_FUSED_NAME = re.compile(r"g?[ZHWXRbc]\d+(_\d+)?\Z|count\Z")
 
 
 class NeedsUnfused(Exception):  # noqa: N818 -- a signal, caught by Program, never shown
@@ -601,6 +603,8 @@ def fuse(
     output: str,
 ) -> Fused | None:
     """The fused program for a Wengert list, or None when nothing in it repeats."""
+    if any(_FUSED_NAME.match(name) for name in input_names):
+        return None  # an input named like the fused code's arrays (b1, Z2, count): keep it unfused
     params = {f"p{index}" for index in range(len(param_names))}
 
     def is_leaf(slot: str) -> bool:
@@ -862,6 +866,8 @@ def parameter_table(fused: Fused) -> list[str]:
             continue
         for shown, lanes in gathered:
             lines.append(f"{shown} = {_pattern(fused, lanes.slots)}")
+    for index in sorted(fused._scalar_params()):
+        lines.append(f"p{index} = {fused.param_names[index]}")
     return lines
 
 

@@ -274,3 +274,37 @@ def test_a_matrix_over_values_computed_from_parameters_alone_widens_to_the_batch
     assert "Z1[4] = W1[4x3] @ X1[3] + x" in str(program)
     columns = [np.array([0.1, 0.5, -1.0, 2.0])]
     assert_matches_scalar(program, fn, params, columns, [p.label for p in params])
+
+
+@pytest.mark.parametrize("names", [("b1", "count", "y"), ("x0", "Z1", "y"), ("gW2", "x1", "y")])
+def test_inputs_named_like_the_fused_arrays_keep_their_names_and_results(names) -> None:
+    model = MLP(2, [4, 1], seed=6)
+    namespace: dict[str, object] = {"model": model}
+    body = f"(model([{names[0]}, {names[1]}]) - {names[2]}) ** 2"
+    exec(f"def fn({', '.join(names)}):\n    return {body}", namespace)
+    fn = namespace["fn"]
+    program = compile_graph(fn, params=model)
+    assert program.input_names == list(names)
+    columns = [np.random.default_rng(1).normal(size=5) for _ in range(3)]
+    expected = compile_graph(fn, params=model, fuse=False).run(*columns)
+    loss, grads = program.run(*columns)
+    np.testing.assert_allclose(loss, expected[0], rtol=FUSED_TOLERANCE)
+    for name in grads:
+        np.testing.assert_allclose(grads[name], expected[1][name], rtol=FUSED_TOLERANCE)
+
+
+def test_constants_among_a_matrixs_weights_get_no_gradient() -> None:
+    weights = [Value(0.1 * (lane + 1), label=f"w{lane}") for lane in range(4)]
+    params = [*weights]
+
+    def fn(x0, x1):
+        total = 0
+        for lane, weight in enumerate(weights):
+            total = total + (0.5 * lane * x0 + weight * x1 + 1.0).tanh() * (lane + 1)
+        return total
+
+    program = compile_graph(fn, params=[(p.label, p) for p in params])
+    assert program.fused
+    assert "W1[4x2] @ X1[2]" in str(program)
+    columns = [np.array([0.3, -1.2, 2.0]), np.array([1.0, 0.5, -0.7])]
+    assert_matches_scalar(program, fn, params, columns, [p.label for p in params])
