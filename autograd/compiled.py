@@ -284,15 +284,17 @@ class Program:
     def _describe_fused(self) -> str:
         from autograd.fusion import parameter_table
 
-        assert self._fused is not None
+        fused = self._fused
+        if fused is None:
+            return self.describe(fused=False)
         lines = [
             f"inputs: {', '.join(self.input_names)}; {len(self.params)} parameters; "
-            f"{len(self.statements)} statements fused into {len(self._fused.macros)}",
+            f"{len(self.statements)} statements fused into {len(fused.macros)}",
         ]
-        lines.extend(f"  {line}" for line in parameter_table(self._fused))
+        lines.extend(f"  {line}" for line in parameter_table(fused))
         forward, _, adjoints = "\n".join(self._fused_text).partition("\nadjoints:\n")
         lines.extend(f"  {_shown(line)}" for line in forward.splitlines())
-        lines.append(f"adjoints (d {_shown(self._fused.slot_code(self.output))} / d ...):")
+        lines.append(f"adjoints (d {_shown(fused.slot_code(self.output))} / d ...):")
         lines.extend(f"  {_shown(line)}" for line in adjoints.splitlines())
         return "\n".join(lines)
 

@@ -233,8 +233,7 @@ class Fused:
             return self.slot_code(lanes.slots[0])
         if lanes.kind in ("leaf", "rows"):
             return lanes.name
-        assert lanes.pack is not None
-        return self._rows_of(lanes.pack, lanes.index)
+        return self._rows_of(_source(lanes), lanes.index)
 
     def _rows_of(self, pack: Pack, index: tuple[int, ...]) -> str:
         if index == tuple(range(len(pack.rows))):
@@ -249,8 +248,7 @@ class Fused:
             return self.slot_code(lanes.slots[0])
         if lanes.kind in ("leaf", "rows"):
             return f"{lanes.name}[{len(lanes.slots)}]"
-        assert lanes.pack is not None
-        code = self._rows_of(lanes.pack, lanes.index)
+        code = self._rows_of(_source(lanes), lanes.index)
         if "[_i" in code:
             shown = ", ".join(map(str, lanes.index[:4]))
             code = f"{lanes.pack.name}[{shown}{', ...' if len(lanes.index) > 4 else ''}]"
@@ -504,8 +502,7 @@ class _AdjointWriter:
         if lanes.kind == "same":
             self._add_value(lanes.slots[0], f"np.sum({contribution}, axis=0)")
         elif lanes.kind == "pack":
-            assert lanes.pack is not None
-            pack = lanes.pack
+            pack = _source(lanes)
             index = lanes.index
             variable = f"g{pack.name}"
             if index == tuple(range(len(pack.rows))):
@@ -709,8 +706,7 @@ def fuse(
                 lanes_of(tuple(statements[index][2][j] for index in members))
                 for j in range(len(statements[members[0]][2]))
             )
-            base = next(lanes.pack for lanes in operand_lanes if lanes.kind == "pack")
-            assert base is not None
+            base = next(_source(lanes) for lanes in operand_lanes if lanes.kind == "pack")
             number = re.sub(r"\D", "", base.name.split("_")[0]) or "0"
             derived[number] += 1
             suffix = "" if derived[number] == 1 else f"_{derived[number]}"
@@ -823,6 +819,13 @@ def _levels(statements: list[Statement], sums: dict[int, SumOfProducts]) -> dict
 
 
 # ---- small helpers ----
+
+
+def _source(lanes: Lanes) -> Pack:
+    """The pack a ``pack`` operand reads its rows from."""
+    if lanes.pack is None:
+        raise TypeError(f"fusion: a {lanes.kind} operand reads no pack")
+    return lanes.pack
 
 
 def _adjoint(name: str) -> str:
