@@ -297,7 +297,8 @@ class Fused:
                     rows = ", ".join(self.slot_code(slot) for slot in shared.slots)
                     code.append(f"    {shared.name} = _rows(count, {rows})")
                     text.append(f"{shared.name}[{terms}] = [{_plain(rows)}]")
-                sum_code = [f"{weights.name} @ {self.lanes_code(shared)}"]
+                product = "*" if terms == 1 else "@"  # one term: an outer product
+                sum_code = [f"{weights.name} {product} {self.lanes_code(shared)}"]
                 sum_text = [f"{weights.name}[{lanes}x{terms}] @ {self.lanes_text(shared)}"]
                 for term in macro.terms:
                     if term.kind == "leaf":
@@ -470,8 +471,10 @@ class _AdjointWriter:
             if exponents and all(fused.constants.get(e) == 0.0 for e in exponents):
                 continue  # a ** 0 is the constant 1
             if macro.op == "relu":
-                # the relu's own mask: 0 where the local derivative is 0, whatever the upstream
-                contribution = f"np.where({operands[0]} <= 0.0, 0.0, {upstream})"
+                # step(a) read off the output: relu(a) is 0 exactly where a <= 0, and NaN
+                # (step 1) where a is NaN. An inf upstream times 0 gives NaN here, which
+                # sends the batch to the masked unfused program (np.where would cost 5x).
+                contribution = f"{upstream} * ({target} != 0.0)"
             else:
                 contribution = _product(upstream, _code(_substitute(formula, names)))
             self._add_lanes(lanes, contribution)
@@ -487,7 +490,9 @@ class _AdjointWriter:
         weights = macro.weights.name
         shared = fused.lanes_code(macro.shared)
         if any(slot in fused.on_a_path for slot in macro.shared.slots):
-            self._add_lanes(macro.shared, f"{weights}.T @ {upstream}")
+            # one lane: the product is an outer product, which broadcasting does faster
+            product = "*" if macro.shape[0] == 1 else "@"
+            self._add_lanes(macro.shared, f"{weights}.T {product} {upstream}")
         if any(slot in fused.params for slot in macro.weights.slots):
             if self.per_sample:
                 outer = f"({upstream}[:, None, :] * {shared}[None, :, :]).reshape(-1, count)"
@@ -851,6 +856,7 @@ def _plain(code: str) -> str:
     """Code as str(program) shows it: without np. and the runtime's underscores."""
     code = re.sub(r"np\.maximum\((.*), 0\.0\)\Z", r"relu(\1)", code)
     code = re.sub(r"\bnp\.|\b_(?=relu|sigmoid|step|sign|inf|nan)", "", code)
+    code = re.sub(r"\((\w+) != 0\.0\)", r"(\1 > 0)", code)
     return re.sub(r"\bsum\((.*), axis=0\)", r"sum(\1)", code)
 
 

@@ -143,7 +143,7 @@ def test_the_moons_network_reads_as_matrix_statements_and_its_unfused_form_stays
         "Z1[16] = W1[16x2] @ X1[2] + b1[16]",
         "H1[16] = relu(Z1[16])",
         "Z2[16] = W2[16x16] @ H1[16] + b2[16]",
-        "gZ2 = where(Z2 <= 0.0, 0.0, gH2)",
+        "gZ2 = gH2 * (H2 > 0)",
         "gH1 = W2.T @ gZ2",
         "gW1 += gZ1 @ X1.T",
     ):
