@@ -35,6 +35,7 @@ import inspect
 import keyword
 import math
 import numbers
+import operator
 import os
 import re
 import sys
@@ -70,6 +71,11 @@ _FORWARD = {
 # same condition per sample and raises the same exception, naming the sample.
 _DOMAIN_CHECKED = {"/", "**", "log", "log1p", "sqrt", "sin", "cos"}
 
+# How close a fused program's results are to the scalar engine's, relatively: its
+# matrix products add a neuron's terms in another order (see docs/compiled.md).
+FUSED_TOLERANCE = 1e-9
+
+_DATA = operator.attrgetter("data")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # names the generated code uses itself, and x<k>_, the name a renamed input gets
 _RESERVED = re.compile(r"(t|g|gp|p)\d+\Z|x\d+_\Z|np\Z|_\w*")
@@ -126,6 +132,7 @@ def compile_graph(
     params: Any = (),
     *,
     example: Sequence[float] | None = None,
+    fuse: bool = True,
 ) -> Program:
     """Trace ``fn`` once on Values and compile its graph to a program that runs on arrays.
 
@@ -138,6 +145,11 @@ def compile_graph(
     where it can see it (a truth test or a comparison on a Value). It cannot
     see ``if x.data > 0``: such a function gives a program that follows the
     traced branch for every sample (``Program.check`` finds that out).
+
+    With ``fuse`` (the default), repeated structure runs fused: the statements
+    of a layer's neurons as one statement over a (lanes x samples) array, each
+    neuron's sum of products as one row of a matrix product (see
+    ``autograd.fusion``). ``fuse=False`` keeps one statement per op.
     """
     if not callable(fn):
         raise TypeError(f"compile_graph: fn must be callable, got {type(fn).__name__}")
@@ -177,7 +189,7 @@ def compile_graph(
         raise TraceError(f"{branch} (fn caught this error and went on)")
     if not isinstance(output, Value):
         raise TypeError(f"compile_graph: fn must return a Value, got {type(output).__name__}")
-    return Program(fn, output, inputs, named)
+    return Program(fn, output, inputs, named, fuse=fuse)
 
 
 class Program:
@@ -189,6 +201,8 @@ class Program:
         output: Value,
         inputs: list[Value],
         params: list[tuple[str, Value]],
+        *,
+        fuse: bool = True,
     ) -> None:
         self.fn = fn
         self.input_names = [node.label for node in inputs]
@@ -215,13 +229,47 @@ class Program:
         self.statements, self._constants = _wengert_list(output, slot)
         self.output = slot[output]
         self.adjoints = self._adjoint_statements()
-        self.source = self._source(self.adjoints)
-        self._replay = _compiled(self.source)
+        self.unfused_source = self._source(self.adjoints)
+        self.source = self.unfused_source
+        self._replay = _compiled(self.unfused_source)
         self._masked_replay: Callable[..., tuple[Any, ...]] | None = None  # made when needed
+        self._fused = None
+        if fuse:
+            self._fuse()
+
+    def _fuse(self) -> None:
+        from autograd.fusion import fuse
+
+        fused = fuse(
+            self.statements,
+            self._constants,
+            input_names=self.input_names,
+            param_names=self.param_names,
+            output=self.output,
+        )
+        if fused is None:
+            return  # nothing repeats: the unfused program is the program
+        self.source, self._fused_text = fused.source(per_sample=False)
+        per_sample_source, _ = fused.source(per_sample=True)
+        runtime = fused.runtime(_runtime())
+        self._fused_summed = _compiled(self.source, runtime)
+        self._fused_per_sample = _compiled(per_sample_source, runtime)
+        self._fused = fused
+
+    @property
+    def fused(self) -> bool:
+        """Whether repeated structure runs fused (``str(program)`` then shows the fused form)."""
+        return self._fused is not None
 
     # ---- readable output ----
 
     def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self, *, fused: bool = True) -> str:
+        """The program as statements; ``fused=False`` shows one statement per op, for teaching."""
+        if fused and self._fused is not None:
+            return self._describe_fused()
         parameters = ", ".join(f"p{i} = {name}" for i, name in enumerate(self.param_names))
         lines = [f"inputs: {', '.join(self.input_names)}; parameters: {parameters or 'none'}"]
         for target, op, operands in self.statements:
@@ -231,6 +279,23 @@ class Program:
             return "\n".join(lines)
         lines.append(f"adjoints (d {_shown(self.output)} / d ...):")
         lines.extend(f"  {_shown(line)}" for line in self.adjoints)
+        return "\n".join(lines)
+
+    def _describe_fused(self) -> str:
+        from autograd.fusion import parameter_table
+
+        fused = self._fused
+        if fused is None:
+            return self.describe(fused=False)
+        lines = [
+            f"inputs: {', '.join(self.input_names)}; {len(self.params)} parameters; "
+            f"{len(self.statements)} statements fused into {len(fused.macros)}",
+        ]
+        lines.extend(f"  {line}" for line in parameter_table(fused))
+        forward, _, adjoints = "\n".join(self._fused_text).partition("\nadjoints:\n")
+        lines.extend(f"  {_shown(line)}" for line in forward.splitlines())
+        lines.append(f"adjoints (d {_shown(fused.slot_code(self.output))} / d ...):")
+        lines.extend(f"  {_shown(line)}" for line in adjoints.splitlines())
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -325,6 +390,8 @@ class Program:
         loss, gradients, count = self._replay_batch(columns)
         if not all(np.isfinite(gradient).all() for gradient in gradients):
             loss, gradients, count = self._replay_batch(columns, masked=True)
+        if len(gradients) != len(self.params):
+            gradients = ()  # no parameters: the fused code's empty gradient array
         loss = np.broadcast_to(np.asarray(loss, dtype=np.float64), (count,)).copy()
         grads = {
             name: np.broadcast_to(np.asarray(gradient, dtype=np.float64), (count,)).copy()
@@ -341,7 +408,7 @@ class Program:
         """
         if reduction not in ("mean", "sum"):
             raise ValueError(f"accumulate: reduction must be 'mean' or 'sum', got {reduction!r}")
-        loss, gradients, count = self._replay_batch(columns)
+        loss, gradients, count = self._replay_batch(columns, summed=True)
         if reduction == "mean" and count == 0:
             raise ValueError(
                 "accumulate: the mean over an empty batch (0 samples) is undefined; "
@@ -351,7 +418,14 @@ class Program:
 
         scale = 1.0 / count if reduction == "mean" else 1.0
         with np.errstate(all="ignore"):  # a sum that overflows is inf, as in the scalar engine
-            totals = [_total(gradient, count) for gradient in gradients]
+            if isinstance(gradients, np.ndarray):  # the fused program sums over the batch itself
+                if np.isfinite(gradients).all():
+                    for param, total in zip(self.params, (gradients * scale).tolist(), strict=True):
+                        param.grad += total
+                    return _total(loss, count) * scale
+                totals = [math.nan]
+            else:
+                totals = [_total(gradient, count) for gradient in gradients]
             if not all(map(math.isfinite, totals)):
                 # a NaN or infinite gradient for some sample (a finite sum means none)
                 loss, gradients, count = self._replay_batch(columns, masked=True)
@@ -361,8 +435,8 @@ class Program:
             return _total(loss, count) * scale
 
     def _replay_batch(
-        self, columns: Sequence[Any], *, masked: bool = False
-    ) -> tuple[Any, tuple[Any, ...], int]:
+        self, columns: Sequence[Any], *, masked: bool = False, summed: bool = False
+    ) -> tuple[Any, Any, int]:
         """The generated code run on the columns: the loss and gradients, arrays or scalars.
 
         A statement that does not depend on the samples stays a scalar, so
@@ -377,11 +451,27 @@ class Program:
         masks relu's backward); the NaN, or the inf, reaches the gradients, so
         the callers rerun such a batch with ``masked=True``, the program that
         applies the rule to every product. Finite batches never pay for it.
+
+        A fused program runs first, unless ``masked``: its gradients come as one
+        array, summed over the batch when ``summed`` (else one row per
+        parameter). An operand outside an op's domain sends the batch to the
+        unfused program, which raises the error naming the op and the sample.
         """
         import numpy as np
 
         arrays = self._columns(columns)
         count = len(arrays[0]) if arrays else 1
+        if self._fused is not None and not masked:
+            from autograd.fusion import NeedsUnfused
+
+            theta = np.fromiter(map(_DATA, self.params), np.float64, len(self.params))
+            fused = self._fused_summed if summed else self._fused_per_sample
+            try:
+                with np.errstate(all="ignore"):
+                    loss, gradients = fused(*arrays, theta, count)
+                return loss, gradients, count
+            except NeedsUnfused:
+                pass
         values = [np.float64(param.data) for param in self.params]
         replay = self._replay
         if masked:
@@ -393,12 +483,16 @@ class Program:
             loss, gradients = replay(*arrays, *values)
         return loss, gradients, count
 
-    def check(self, sample_index: int, *columns: Any, rel: float = 1e-12) -> bool:
+    def check(self, sample_index: int, *columns: Any, rel: float | None = None) -> bool:
         """Rebuild one sample's scalar graph and compare its loss and gradients with the replay.
 
         Returns True, or raises CompiledMismatchError naming what differs.
-        ``.grad`` fields are left alone.
+        ``.grad`` fields are left alone. ``rel`` is the relative tolerance:
+        1e-12 by default, 1e-9 for a fused program, whose matrix products sum
+        in another order than the scalar chain (see docs/compiled.md).
         """
+        if rel is None:
+            rel = FUSED_TOLERANCE if self._fused is not None else 1e-12
         from autograd.higher import grad
 
         if isinstance(sample_index, bool) or not isinstance(sample_index, numbers.Integral):
@@ -555,10 +649,13 @@ def _shape(statements: list[Statement], constants: dict[str, float]) -> list[Sta
     ]
 
 
-def _compiled(source: str) -> Callable[..., tuple[Any, ...]]:
+def _compiled(source: str, extra: dict[str, Any] | None = None) -> Callable[..., tuple[Any, ...]]:
     """The ``replay`` function that ``source`` defines, run with the runtime's helpers."""
     namespace: dict[str, Any] = {}
-    exec(compile(source, "<compiled program>", "exec"), _runtime(), namespace)
+    helpers = _runtime()
+    helpers["_total"] = _total
+    helpers.update(extra or {})
+    exec(compile(source, "<compiled program>", "exec"), helpers, namespace)
     return namespace["replay"]
 
 

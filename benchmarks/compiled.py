@@ -1,18 +1,30 @@
-"""Compiled replay benchmark: one full-batch SGD step, scalar graphs vs compile_graph vs PyTorch.
+"""Compiled replay benchmark: one full-batch SGD step, five ways, two networks, three batch sizes.
 
-    python benchmarks/compiled.py            # 100 and 1,000 samples, markdown table on stdout
-    python benchmarks/compiled.py --quick    # 20 and 100 samples, for a smoke test
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/compiled.py
+    python benchmarks/compiled.py --quick    # 20 and 100 samples, the small network only
 
-The step is the moons demo's: MLP(2, [16, 16, 1]), MSE to the labels, full
-batch, SGD. "scalar" builds one graph per sample with this engine (mean loss,
-backward, step); "compiled" traces the per-sample loss once and runs
-``program.accumulate`` over the whole batch, then the same SGD step; PyTorch
-runs the same network on batched float64 tensors. Times are medians over
-repeats, engines interleaved. Also reported: the replay's memory per op
-node per sample (the arrays a batch keeps alive).
+The step is the moons demo's: an MLP(2, [h, h, 1]) with relu, the MSE to the
+labels, full batch, SGD. Measured side by side, interleaved, medians:
+
+- **scalar**: one graph per sample with this engine (mean loss, backward, step);
+- **unfused**: ``compile_graph(..., fuse=False)``, one NumPy statement per op,
+  ``program.accumulate`` then the same ``SGD.step``;
+- **fused**: ``compile_graph`` as it runs by default, matrix and pack statements;
+- **PyTorch**: the same network on batched float64 tensors, one thread;
+- **NumPy**: the step written by hand, three matrix products per pass, the
+  floor for any NumPy program of this step.
+
+Every engine runs with one thread (``OPENBLAS_NUM_THREADS=1``,
+``torch.set_num_threads(1)``). Also reported: the replay's memory per sample
+(tracemalloc peak of one ``accumulate``), and how far the fused and unfused
+losses are from the scalar ones over a few SGD steps.
 """
 
 from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads its BLAS
 
 import argparse
 import platform
@@ -33,10 +45,22 @@ from moons import make_moons
 from autograd import compile_graph
 from nn import MLP, SGD, mse_loss
 
+LR = 0.05
+# Engines that build samples x statements of something are skipped beyond these sizes
+# (the scalar engine at 10,000 samples of the 64-wide network would build 87 million Values).
+SCALAR_LIMIT = 1_000_000  # Values built per step
+UNFUSED_LIMIT = 20_000_000  # float64 numbers kept alive per step (160 MB)
 
-def scalar_step(points: np.ndarray, labels: np.ndarray) -> Callable[[], float]:
-    model = MLP(2, [16, 16, 1], seed=0)
-    optimizer = SGD(model.parameters(), lr=0.05)
+Step = Callable[[], float]
+
+
+def columns_of(points: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, ...]:
+    return points[:, 0].copy(), points[:, 1].copy(), labels
+
+
+def scalar_step(width: int, points: np.ndarray, labels: np.ndarray) -> Step:
+    model = MLP(2, [width, width, 1], seed=0)
+    optimizer = SGD(model.parameters(), lr=LR)
     inputs, targets = points.tolist(), labels.tolist()
 
     def step() -> float:
@@ -49,11 +73,13 @@ def scalar_step(points: np.ndarray, labels: np.ndarray) -> Callable[[], float]:
     return step
 
 
-def compiled_step(points: np.ndarray, labels: np.ndarray) -> tuple[Callable[[], float], object]:
-    model = MLP(2, [16, 16, 1], seed=0)
-    optimizer = SGD(model.parameters(), lr=0.05)
-    program = compile_graph(lambda x0, x1, y: (model([x0, x1]) - y) ** 2, params=model)
-    columns = (points[:, 0].copy(), points[:, 1].copy(), labels)
+def compiled_step(
+    width: int, points: np.ndarray, labels: np.ndarray, *, fuse: bool
+) -> tuple[Step, object]:
+    model = MLP(2, [width, width, 1], seed=0)
+    optimizer = SGD(model.parameters(), lr=LR)
+    program = compile_graph(lambda x0, x1, y: (model([x0, x1]) - y) ** 2, params=model, fuse=fuse)
+    columns = columns_of(points, labels)
 
     def step() -> float:
         optimizer.zero_grad()
@@ -64,18 +90,15 @@ def compiled_step(points: np.ndarray, labels: np.ndarray) -> tuple[Callable[[], 
     return step, program
 
 
-def torch_step(points: np.ndarray, labels: np.ndarray) -> Callable[[], float] | None:
+def torch_step(width: int, points: np.ndarray, labels: np.ndarray) -> Step | None:
     try:
         import torch
     except ImportError:
         return None
     torch.set_num_threads(1)
-    torch.manual_seed(0)
-    network = torch.nn.Sequential(
-        torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16), torch.nn.ReLU(),
-        torch.nn.Linear(16, 1),
-    ).double()  # fmt: skip
-    optimizer = torch.optim.SGD(network.parameters(), lr=0.05)
+    model = MLP(2, [width, width, 1], seed=0)
+    network = model.to_torch()  # the same initial weights, float64
+    optimizer = torch.optim.SGD(network.parameters(), lr=LR)
     x = torch.tensor(points, dtype=torch.float64)
     y = torch.tensor(labels, dtype=torch.float64).unsqueeze(1)
 
@@ -89,25 +112,56 @@ def torch_step(points: np.ndarray, labels: np.ndarray) -> Callable[[], float] | 
     return step
 
 
-def same_trajectory(points: np.ndarray, labels: np.ndarray, steps: int = 3) -> float:
+def numpy_step(width: int, points: np.ndarray, labels: np.ndarray) -> Step:
+    """The step by hand: samples as columns, three matrix products forward, five backward."""
+    model = MLP(2, [width, width, 1], seed=0)
+    weights, biases = [], []
+    for layer in model.layers:
+        weights.append(np.array([[w.data for w in neuron.w] for neuron in layer.neurons]))
+        biases.append(np.array([[neuron.b.data] for neuron in layer.neurons]))
+    x = np.ascontiguousarray(points.T)
+    y = labels[None, :]
+    count = len(labels)
+
+    def step() -> float:
+        (w1, w2, w3), (b1, b2, b3) = weights, biases
+        z1 = w1 @ x + b1
+        h1 = np.maximum(z1, 0.0)
+        z2 = w2 @ h1 + b2
+        h2 = np.maximum(z2, 0.0)
+        error = w3 @ h2 + b3 - y
+        g3 = error * (2.0 / count)
+        g2 = (w3.T @ g3) * (z2 > 0.0)
+        g1 = (w2.T @ g2) * (z1 > 0.0)
+        for w, b, g, h in ((w3, b3, g3, h2), (w2, b2, g2, h1), (w1, b1, g1, x)):
+            w -= LR * (g @ h.T)
+            b -= LR * g.sum(axis=1, keepdims=True)
+        return float((error * error).mean())
+
+    return step
+
+
+def same_trajectory(width: int, points: np.ndarray, labels: np.ndarray, *, fuse: bool) -> float:
     """Largest relative difference between scalar and compiled losses over a few steps."""
-    scalar = scalar_step(points, labels)
-    compiled, _ = compiled_step(points, labels)
+    scalar = scalar_step(width, points, labels)
+    compiled, _ = compiled_step(width, points, labels, fuse=fuse)
     worst = 0.0
-    for _ in range(steps):
+    for _ in range(3):
         a, b = scalar(), compiled()
         worst = max(worst, abs(a - b) / abs(a))
     return worst
 
 
-def bytes_per_node_per_sample(program: object, points: np.ndarray, labels: np.ndarray) -> float:
-    columns = (points[:, 0].copy(), points[:, 1].copy(), labels)
+def bytes_per_sample(program: object, points: np.ndarray, labels: np.ndarray) -> float:
+    """The tracemalloc peak of one accumulate, per sample."""
+    columns = columns_of(points, labels)
     tracemalloc.start()
-    program.run(*columns)  # type: ignore[attr-defined]
+    program.accumulate(*columns, reduction="sum")  # type: ignore[attr-defined]
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    nodes = len(program.statements)  # type: ignore[attr-defined]
-    return peak / (nodes * len(labels))
+    for param in program.params:  # type: ignore[attr-defined]
+        param.grad = 0.0
+    return peak / len(labels)
 
 
 def demo_training_times(repeats: int) -> tuple[float, float, float]:
@@ -151,37 +205,99 @@ def median_time(step: Callable[[], object], repeats: int) -> float:
     return statistics.median(samples)
 
 
+def milliseconds(times: list[float]) -> float:
+    return statistics.median(times) * 1e3 if times else float("nan")
+
+
+def shown(value: float, digits: int = 2, unit: str = "") -> str:
+    return "n/m" if value != value else f"{value:,.{digits}f}{unit}"
+
+
+def measure(width: int, size: int, repeats: int) -> dict[str, object]:
+    points, labels = make_moons(size, 0.1, 0)
+    fused, fused_program = compiled_step(width, points, labels, fuse=True)
+    unfused, unfused_program = compiled_step(width, points, labels, fuse=False)
+    statements = len(unfused_program.statements)  # type: ignore[attr-defined]
+    engines: dict[str, Step | None] = {
+        "scalar": scalar_step(width, points, labels) if statements * size <= SCALAR_LIMIT else None,
+        "unfused": unfused if 2 * statements * size <= UNFUSED_LIMIT else None,
+        "fused": fused,
+        "torch": torch_step(width, points, labels),
+        "numpy": numpy_step(width, points, labels),
+    }
+    times: dict[str, list[float]] = {name: [] for name in engines}
+    for _ in range(repeats):  # interleaved, so drift hits every engine alike
+        for name, step in engines.items():
+            if step is not None:
+                times[name].append(median_time(step, 1 if name == "scalar" else 3))
+    result: dict[str, object] = {name: milliseconds(t) for name, t in times.items()}
+    result["statements"] = statements
+    result["fused statements"] = len(fused_program._fused.macros)  # type: ignore[attr-defined]
+    result["fused bytes"] = bytes_per_sample(fused_program, points, labels)
+    if engines["unfused"] is not None:
+        result["unfused bytes"] = bytes_per_sample(unfused_program, points, labels)
+    else:
+        result["unfused bytes"] = float("nan")
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     args = parser.parse_args(argv)
-    sizes = (20, 100) if args.quick else (100, 1000)
+    sizes = (20, 100) if args.quick else (100, 1000, 10000)
+    widths = (16,) if args.quick else (16, 64)
     repeats = 3 if args.quick else 7
-    print(f"Python {platform.python_version()}, NumPy {np.__version__}, {platform.machine()}")
+    try:
+        import torch
+
+        torch_version = f", torch {torch.__version__}"
+    except ImportError:
+        torch_version = ", no PyTorch"
+    threads = os.environ.get("OPENBLAS_NUM_THREADS")
+    print(f"Python {platform.python_version()}, NumPy {np.__version__}{torch_version}, "
+          f"{platform.machine()}, OPENBLAS_NUM_THREADS={threads}")  # fmt: skip
     print()
-    print("| samples | scalar graphs, ms | compiled, ms | PyTorch float64, ms | "
-          "compiled vs scalar | bytes per node per sample | max rel. loss diff |")  # fmt: skip
-    print("|--:|--:|--:|--:|--:|--:|--:|")
-    for size in sizes:
-        points, labels = make_moons(size, 0.1, 0)
-        scalar = scalar_step(points, labels)
-        compiled, program = compiled_step(points, labels)
-        torch_run = torch_step(points, labels)
-        times: dict[str, list[float]] = {"scalar": [], "compiled": [], "torch": []}
-        for _ in range(repeats):  # interleaved, so drift hits every engine alike
-            times["scalar"].append(median_time(scalar, 1))
-            times["compiled"].append(median_time(compiled, 3))
-            if torch_run is not None:
-                times["torch"].append(median_time(torch_run, 3))
-        scalar_ms = statistics.median(times["scalar"]) * 1e3
-        compiled_ms = statistics.median(times["compiled"]) * 1e3
-        torch_ms = statistics.median(times["torch"]) * 1e3 if times["torch"] else float("nan")
-        memory = bytes_per_node_per_sample(program, points, labels)
-        difference = same_trajectory(points, labels)
+    results = {(w, n): measure(w, n, repeats) for w in widths for n in sizes}
+    print("| network | samples | scalar, ms | unfused, ms | fused, ms | PyTorch, ms | NumPy, ms |"
+          " PyTorch / fused | unfused / fused | scalar / fused | fused / NumPy |")  # fmt: skip
+    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for (width, size), r in results.items():
+        fused = r["fused"]
         print(
-            f"| {size:,} | {scalar_ms:.1f} | {compiled_ms:.2f} | {torch_ms:.2f} | "
-            f"{scalar_ms / compiled_ms:.0f}x | {memory:.0f} | {difference:.1e} |"
+            f"| MLP(2, [{width}, {width}, 1]) | {size:,} | {shown(r['scalar'], 1)} | "
+            f"{shown(r['unfused'])} | {shown(fused)} | {shown(r['torch'])} | "
+            f"{shown(r['numpy'])} | {shown(r['torch'] / fused, 2, 'x')} | "
+            f"{shown(r['unfused'] / fused, 1, 'x')} | {shown(r['scalar'] / fused, 0, 'x')} | "
+            f"{shown(fused / r['numpy'], 1, 'x')} |"
         )
+    print()
+    print(
+        f"n/m: not measured; the scalar engine would build more than {SCALAR_LIMIT:,} Values "
+        f"a step, the unfused program keep more than {UNFUSED_LIMIT:,} numbers alive."
+    )
+    print()
+    print("| network | samples | statements, unfused -> fused | bytes per sample, unfused | "
+          "bytes per sample, fused | max rel. loss diff, unfused | max rel. loss diff, fused "
+          "|")  # fmt: skip
+    print("|---|--:|--:|--:|--:|--:|--:|")
+    for width in widths:
+        size = sizes[0]
+        r = results[(width, size)]
+        points, labels = make_moons(size, 0.1, 0)
+        unfused_difference = same_trajectory(width, points, labels, fuse=False)
+        fused_difference = same_trajectory(width, points, labels, fuse=True)
+        for (w, n), r in results.items():
+            if w != width:
+                continue
+            differences = (
+                f"{unfused_difference:.1e} | {fused_difference:.1e}" if n == size else "| "
+            )
+            print(
+                f"| MLP(2, [{width}, {width}, 1]) | {n:,} | {r['statements']:,} -> "
+                f"{r['fused statements']} | {shown(r['unfused bytes'], 0)} | "
+                f"{shown(r['fused bytes'], 0)} | {differences} |"
+            )
     print()
     scalar_s, compiled_s, worst = demo_training_times(repeats)
     whole_scalar, whole_compiled = demo_process_times(repeats)

@@ -72,12 +72,24 @@ class SGD:
         A gradient that is NaN or infinite raises FloatingPointError naming the
         parameter, before any parameter changes.
         """
-        _check_gradients_finite("SGD.step", self.params)
+        params = self.params
+        grads = [param.grad for param in params]
+        if not (_all_floats(grads) and math.isfinite(sum(grads))):
+            # a NaN or inf among them, an overflowing sum, or a Value after create_graph
+            _check_gradients_finite("SGD.step", params)
+            grads = [gradient_number(param) for param in params]
         lr = self.lr
         momentum = self.momentum
         weight_decay = self.weight_decay
+        if momentum == 0.0 and weight_decay == 0.0:
+            # plain SGD, the common case, in one tight loop: a compiled training step
+            # spends as long here as in its whole batch
+            for param, grad in zip(params, grads, strict=True):
+                param.data = param.data - lr * grad
+            self.step_count += 1
+            return
         buffers = self.momentum_buffers
-        for index, param in enumerate(self.params):
+        for index, param in enumerate(params):
             update = gradient_number(param)
             if weight_decay != 0.0:
                 update = update + weight_decay * param.data
@@ -511,6 +523,11 @@ def _checked_number(owner: str, name: str, number: object) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{owner}: {name} must be a finite number, got {number!r}")
     return value
+
+
+def _all_floats(values: list[object]) -> bool:
+    """True when every value is a Python float (no Value left by create_graph, no int)."""
+    return set(map(type, values)) <= {float}
 
 
 def _check_gradients_finite(where: str, params: list[Value]) -> None:

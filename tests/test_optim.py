@@ -229,3 +229,19 @@ def test_non_finite_gradient_raises_and_updates_nothing(bad):
         optimizer.step()
     assert model.state_dict() == before
     assert optimizer.momentum_buffers == [None, None, None]
+
+
+def test_the_plain_step_takes_ints_values_and_a_sum_that_overflows():
+    # regression for the one-loop plain step: it checks finiteness on the sum of the
+    # gradients, so a sum that overflows while each gradient is finite must still step
+    big = [Value(1.0), Value(2.0)]
+    for param in big:
+        param.grad = 1e308
+    SGD(big, lr=1e-310).step()
+    assert [p.data for p in big] == [1.0 - 1e-310 * 1e308, 2.0 - 1e-310 * 1e308]
+    whole, held = Value(1.0), Value(3.0)
+    whole.grad = 2  # an int, assigned by hand
+    held.grad = Value(0.5)  # a Value, left by backward(create_graph=True)
+    SGD([whole, held], lr=0.1).step()
+    assert whole.data == 1.0 - 0.1 * 2 and held.data == 3.0 - 0.1 * 0.5
+    assert type(held.data) is float
