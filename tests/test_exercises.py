@@ -1,10 +1,14 @@
 """The exercises' own tests pass against the reference solutions and fail against the untouched
-stubs, every one of them, so none is vacuous (each runs in a subprocess, as a learner runs it)."""
+stubs, every one of them, so none is vacuous (each runs in a subprocess, as a learner runs it).
+
+"Untouched" means the stubs as committed (``git show HEAD:exercises/task_*.py``), run in a
+copy of the exercises: a learner who has solved the tasks in place keeps this suite green."""
 
 from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -22,13 +26,47 @@ TASK_STUBS = sorted(path.name for path in EXERCISES.glob("task_*.py"))
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
 
 
-def start_exercise_run(tmp_path: Path, name: str, solutions: str) -> tuple:
+def committed_stubs() -> dict[str, str]:
+    """Each task stub's text as committed at HEAD; skip, saying why, where git cannot tell."""
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed: the stubs as committed cannot be read")
+    stubs = {}
+    for stub in TASK_STUBS:
+        shown = subprocess.run(
+            [git, "show", f"HEAD:./exercises/{stub}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if shown.returncode != 0:
+            pytest.skip(
+                f"not a git checkout with exercises/{stub} committed: {shown.stderr.strip()}"
+            )
+        stubs[stub] = shown.stdout
+    return stubs
+
+
+def stubs_checkout(tmp_path: Path) -> Path:
+    """A copy of the exercises with the committed stubs in place of the working copy's."""
+    checkout = tmp_path / "committed"
+    shutil.copytree(EXERCISES, checkout / "exercises", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "pyproject.toml", checkout / "pyproject.toml")  # the same pytest setup
+    for stub, text in committed_stubs().items():
+        (checkout / "exercises" / stub).write_text(text, encoding="utf-8")
+    return checkout
+
+
+def start_exercise_run(tmp_path: Path, name: str, solutions: str, where: Path = ROOT) -> tuple:
     """Start ``python -m pytest exercises`` as a learner would; its JUnit XML lands in tmp_path."""
     report = tmp_path / f"{name}.xml"
-    environment = {**os.environ, "EXERCISES_SOLUTIONS": solutions}
+    # autograd and nn come from the repository, wherever the exercises are
+    python_path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    environment = {**os.environ, "EXERCISES_SOLUTIONS": solutions, "PYTHONPATH": python_path}
     process = subprocess.Popen(
         [*PYTEST, "exercises", f"--junitxml={report}"],
-        cwd=ROOT,
+        cwd=where,
         env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -62,8 +100,9 @@ def task_of(test_id: str) -> str:
 def exercise_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple]:
     tmp_path = tmp_path_factory.mktemp("exercises")
     # both runs at once: each is mostly one core's work
+    checkout = stubs_checkout(tmp_path)
     solutions = start_exercise_run(tmp_path, "solutions", "1")
-    stubs = start_exercise_run(tmp_path, "stubs", "0")
+    stubs = start_exercise_run(tmp_path, "stubs", "0", where=checkout)
     return {"solutions": finish(solutions), "stubs": finish(stubs)}
 
 
