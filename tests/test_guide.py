@@ -123,8 +123,13 @@ def test_the_pictures_show_the_gradients_the_guide_prints():
 # ---- numbers in the prose ----
 
 # a number: optional sign (ASCII or Unicode minus), digits with optional thousands
-# commas, optional decimals, optional percent sign; not part of a word or a longer number
-NUMBER = re.compile(r"(?<![\w.])[-\u2212]?\d+(?:,\d{3})*(?:\.\d+)?%?(?![\w])")
+# commas, optional decimals, optional percent sign; not part of a word or a longer number,
+# nor a dotted section number (the primer's 3.2.1). Chinese characters count as spaces
+# here, since Chinese prose writes numbers right beside them (第 4 节 or 第4节).
+LETTER_NOT_CJK = r"[^\W\u3000-\u9fff\uff00-\uffef]"
+NUMBER = re.compile(
+    rf"(?<!{LETTER_NOT_CJK})(?<!\.)[-\u2212]?\d+(?:,\d{{3}})*(?:\.\d+)?%?(?!{LETTER_NOT_CJK}|\.\d)"
+)
 MINUS = "\u2212"  # the typographic minus the prose uses
 
 
@@ -191,12 +196,17 @@ def test_every_number_in_the_prose_is_one_the_code_shows():
 def test_the_number_check_catches_an_unbacked_number(tmp_path):
     page = tmp_path / "page.md"
     page.write_text(
-        "# 1. Title\n\nThe slope is 1.87, about 2, and 82% of 3.3 is left.\n\n"
+        "# 1. Title\n\nThe slope is 1.87, about 2, and 82% of 3.3 is left (its 1.2.3).\n"
+        "斜率约为1.87\uff0c剩下3.3的82%。\n\n"
         "```pycon\n>>> round(1.8746, 4), 0.819, 3.33\n(1.8746, 0.819, 3.33)\n\n```\n",
         encoding="utf-8",
     )
     assert unbacked_numbers(page) == []
-    page.write_text(page.read_text().replace("1.87,", "1.88,"), encoding="utf-8")
+    page.write_text(
+        page.read_text().replace("1.87,", "1.88,").replace("1.87\uff0c", "1.88\uff0c"),
+        encoding="utf-8",
+    )
     assert unbacked_numbers(page) == [
-        "page.md:3: '1.88' in 'The slope is 1.88, about 2, and 82% of 3.3 is left.'"
+        "page.md:3: '1.88' in 'The slope is 1.88, about 2, and 82% of 3.3 is left (its 1.2.3).'",
+        "page.md:4: '1.88' in '斜率约为1.88\uff0c剩下3.3的82%。'",
     ]
