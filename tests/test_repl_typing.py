@@ -85,6 +85,11 @@ def test_every_pycon_example_types_into_the_plain_repl(path: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_both_editions_of_the_guide_are_checked() -> None:
+    names = {path.name for path in markdown_files()}
+    assert {"README.md", "README.zh-CN.md", "learn-backprop.md", "learn-backprop.zh.md"} <= names
+
+
 def test_a_blank_line_inside_a_class_is_caught(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
     page.write_text(
