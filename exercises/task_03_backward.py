@@ -7,7 +7,10 @@ when the op ran) and a ``grad`` you may add to: autograd's ``Value`` and your
 ``Node`` from task 1 alike.
 
 The chain rule, one node at a time: walk the nodes root first, each before
-its inputs (``topological_order`` from ``autograd``, or yours from task 2).
+its inputs. The ``topological_order`` imported below is task 2's reference
+solution, which, like yours, works on anything with ``inputs``; once yours
+passes its tests you may import it instead (``autograd.topological_order``
+would not do: it reads the engine's own slots, so it works on ``Value`` only).
 When you reach a node, every node that used it has already passed its share
 back, so its gradient for this pass (its *upstream*) is complete. Add it to
 ``node.grad``, then pass it on to each input of the node::
@@ -30,7 +33,8 @@ Check your work:  .venv/bin/python -m pytest exercises/test_03_backward.py
 
 from __future__ import annotations
 
-from autograd import topological_order  # noqa: F401 (or yours: from exercises.task_02_topo)
+# or yours, once it passes: from exercises.task_02_topo import topological_order
+from exercises.solutions.task_02_topo import topological_order  # noqa: F401
 
 
 def backward(root) -> None:

@@ -10,6 +10,7 @@ from exercises._graphs import as_function, build, chain, random_program, reachab
 from exercises._select import load_task
 
 task = load_task("task_03_backward")
+task_1 = load_task("task_01_ops")  # the tiny Node class of task 1
 LEAF_DATA = [0.3, -0.8, 1.1, 0.6]
 EPS = 1e-6
 
@@ -102,3 +103,13 @@ def test_deep_chain_has_no_recursion_limit() -> None:
     root, x = chain(20_000)
     task.backward(root)
     assert x.grad == 1.0
+
+
+def test_works_on_your_node_from_task_1() -> None:
+    # Node.__add__ comes with task 1, and the product is built by hand with its local
+    # derivatives, so this checks task 3 alone, on a class that is not autograd's Value
+    a, b = task_1.Node(2.0), task_1.Node(-3.0)
+    product = task_1.Node(a.data * b.data, (a, b), (b.data, a.data), "*")
+    total = product + a  # a is used twice: d total/da = b + 1
+    task.backward(total)
+    assert (total.grad, product.grad, a.grad, b.grad) == (1.0, 1.0, -2.0, 2.0)

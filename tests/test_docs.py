@@ -95,7 +95,8 @@ def _relative(path: Path) -> str:
 
 
 def markdown_files() -> list[Path]:
-    files = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    # README.md and its Chinese edition, README.zh-CN.md
+    files = [*sorted(ROOT.glob("README*.md")), *sorted((ROOT / "docs").glob("*.md"))]
     return [path for path in files if path.is_file()]
 
 

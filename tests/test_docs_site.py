@@ -15,10 +15,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_EXTRA = ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python", "griffe")
 INCLUDE_MARKDOWN = "mkdocs_include_markdown_plugin"
+I18N = "mkdocs_static_i18n"  # the Chinese edition: page.zh.md beside page.md
 
 
 def require_docs_extra() -> None:
-    for module in (*DOCS_EXTRA, INCLUDE_MARKDOWN):
+    for module in (*DOCS_EXTRA, INCLUDE_MARKDOWN, I18N):
         pytest.importorskip(module, reason='needs the docs extra: pip install -e ".[docs]"')
 
 
@@ -72,11 +73,40 @@ def test_home_page_is_the_readme_with_links_that_work_in_the_site(site: tuple[Pa
 def test_every_docs_page_is_in_the_nav() -> None:
     mkdocs_yml = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     nav_pages = set(re.findall(r"^  - [^:]+: (\S+\.md)$", mkdocs_yml, flags=re.MULTILINE))
-    pages = {path.name for path in (ROOT / "docs").glob("*.md")}
+    # a Chinese page (page.zh.md) is the nav entry page.md in the Chinese edition
+    pages = {path.name.replace(".zh.md", ".md") for path in (ROOT / "docs").glob("*.md")}
     assert pages == nav_pages, (
         f"pages missing from the nav in mkdocs.yml: {sorted(pages - nav_pages)}; "
         f"nav entries with no page: {sorted(nav_pages - pages)}"
     )
+
+
+def test_the_chinese_edition_is_built_with_a_language_switch(site: tuple[Path, str]) -> None:
+    site_dir, _ = site
+    for page in (
+        "index.html",
+        "learn-backprop/index.html",
+        "exercises/index.html",
+        "glossary/index.html",
+    ):
+        chinese = (site_dir / "zh" / page).read_text(encoding="utf-8")
+        assert '<html lang="zh"' in chinese, page
+        english = (site_dir / page).read_text(encoding="utf-8")
+        assert '<html lang="en"' in english, page
+        # the switch: each edition links the other
+        assert 'hreflang="zh"' in english and 'hreflang="en"' in chinese, page
+    guide = (site_dir / "zh" / "learn-backprop" / "index.html").read_text(encoding="utf-8")
+    assert "链式法则" in guide and "反向传播" in guide
+    # the English anchors other pages link to are on the Chinese guide too
+    assert 'id="7-the-primers-linear-regression-and-its-bug"' in guide
+    home = (site_dir / "zh" / "index.html").read_text(encoding="utf-8")
+    readme = (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
+    for heading in re.findall(r"^## (.+)$", readme, flags=re.MULTILINE):
+        assert heading in home, f"README.zh-CN.md section {heading!r} missing from the home page"
+    assert 'href="learn-backprop/"' in home and 'href="glossary/"' in home
+    # the README's line of language links stays on GitHub: the site has its switch
+    for page in (home, (site_dir / "index.html").read_text(encoding="utf-8")):
+        assert not re.search(r'href="[^"]*README', page)
 
 
 def test_api_reference_documents_the_public_api(site: tuple[Path, str]) -> None:

@@ -17,6 +17,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "learn-backprop.md"
+GUIDE_ZH = ROOT / "docs" / "learn-backprop.zh.md"  # the Chinese edition: same sections, same code
+GUIDES = [GUIDE, GUIDE_ZH]
 IMAGES = ROOT / "docs" / "images"
 SVG_TAG = "{http://www.w3.org/2000/svg}svg"
 SVG_TEXT = "{http://www.w3.org/2000/svg}text"
@@ -27,8 +29,12 @@ import make_guide_images  # noqa: E402
 from test_docs import fenced_blocks  # noqa: E402
 
 
-def guide() -> str:
-    return GUIDE.read_text(encoding="utf-8")
+def guide(path: Path = GUIDE) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def by_name(path: Path) -> str:
+    return path.name
 
 
 def linked_images(text: str) -> list[str]:
@@ -56,8 +62,9 @@ def inline_svg(page: str) -> str:
 # ---- pictures and stepper pages ----
 
 
-def test_every_linked_picture_and_page_exists_and_is_valid():
-    links = linked_images(guide())
+@pytest.mark.parametrize("path", GUIDES, ids=by_name)
+def test_every_linked_picture_and_page_exists_and_is_valid(path):
+    links = linked_images(guide(path))
     assert links, "the guide links no pictures"
     for name in links:
         path = IMAGES / name
@@ -72,8 +79,9 @@ def test_every_linked_picture_and_page_exists_and_is_valid():
             pytest.fail(f"images/{name}: expected an .svg picture or an .html stepper page")
 
 
-def test_every_section_shows_a_graph_and_links_its_stepper():
-    found = sections(guide())
+@pytest.mark.parametrize("path", GUIDES, ids=by_name)
+def test_every_section_shows_a_graph_and_links_its_stepper(path):
+    found = sections(guide(path))
     assert len(found) == 10
     for heading, body in found.items():
         links = linked_images(body)
@@ -123,8 +131,13 @@ def test_the_pictures_show_the_gradients_the_guide_prints():
 # ---- numbers in the prose ----
 
 # a number: optional sign (ASCII or Unicode minus), digits with optional thousands
-# commas, optional decimals, optional percent sign; not part of a word or a longer number
-NUMBER = re.compile(r"(?<![\w.])[-\u2212]?\d+(?:,\d{3})*(?:\.\d+)?%?(?![\w])")
+# commas, optional decimals, optional percent sign; not part of a word or a longer number,
+# nor a dotted section number (the primer's 3.2.1). Chinese characters count as spaces
+# here, since Chinese prose writes numbers right beside them (第 4 节 or 第4节).
+LETTER_NOT_CJK = r"[^\W\u3000-\u9fff\uff00-\uffef]"
+NUMBER = re.compile(
+    rf"(?<!{LETTER_NOT_CJK})(?<!\.)[-\u2212]?\d+(?:,\d{{3}})*(?:\.\d+)?%?(?!{LETTER_NOT_CJK}|\.\d)"
+)
 MINUS = "\u2212"  # the typographic minus the prose uses
 
 
@@ -140,6 +153,7 @@ def prose_lines(path: Path) -> list[tuple[int, str]]:
         if index in in_blocks or line.startswith("#"):
             continue
         line = re.sub(r"\]\([^)]*\)", "]", line)  # link targets such as (#1-a-derivative...)
+        line = re.sub(r"<[^>]*>", "", line)  # HTML tags: the anchors <a id="1-a-derivative...">
         line = re.sub(r"^\d+\. ", "", line)  # the numbered contents list
         kept.append((index + 1, line))
     return kept
@@ -177,26 +191,66 @@ def unbacked_numbers(path: Path) -> list[str]:
     return problems
 
 
-def test_every_number_in_the_prose_is_one_the_code_shows():
+@pytest.mark.parametrize("path", GUIDES, ids=by_name)
+def test_every_number_in_the_prose_is_one_the_code_shows(path):
     """Each number the text states is, rounded as written, one that a code block shows.
 
     The code blocks are all checked (doctest compares every printed line), so a
     number that appears only in prose is an unchecked claim. The primer's
     numbers are also checked phrase by phrase in tests/test_primer.py.
     """
-    problems = unbacked_numbers(GUIDE)
+    problems = unbacked_numbers(path)
     assert not problems, "numbers no code block shows:\n" + "\n".join(problems)
 
 
 def test_the_number_check_catches_an_unbacked_number(tmp_path):
     page = tmp_path / "page.md"
     page.write_text(
-        "# 1. Title\n\nThe slope is 1.87, about 2, and 82% of 3.3 is left.\n\n"
+        "# 1. Title\n\nThe slope is 1.87, about 2, and 82% of 3.3 is left (its 1.2.3).\n"
+        "斜率约为1.87\uff0c剩下3.3的82%。\n\n"
         "```pycon\n>>> round(1.8746, 4), 0.819, 3.33\n(1.8746, 0.819, 3.33)\n\n```\n",
         encoding="utf-8",
     )
     assert unbacked_numbers(page) == []
-    page.write_text(page.read_text().replace("1.87,", "1.88,"), encoding="utf-8")
+    page.write_text(
+        page.read_text().replace("1.87,", "1.88,").replace("1.87\uff0c", "1.88\uff0c"),
+        encoding="utf-8",
+    )
     assert unbacked_numbers(page) == [
-        "page.md:3: '1.88' in 'The slope is 1.88, about 2, and 82% of 3.3 is left.'"
+        "page.md:3: '1.88' in 'The slope is 1.88, about 2, and 82% of 3.3 is left (its 1.2.3).'",
+        "page.md:4: '1.88' in '斜率约为1.88\uff0c剩下3.3的82%。'",
     ]
+
+
+def fence_languages_and_code(path: Path) -> list[tuple[str, str]]:
+    """Each block's language and code without comments (the Chinese edition translates them)."""
+    blocks = []
+    for block in fenced_blocks(path):
+        code = "\n".join(re.sub(r"\s+# .*$", "", line) for line in block.code.splitlines())
+        blocks.append((block.language, code))
+    return blocks
+
+
+def test_the_chinese_edition_has_the_same_sections_and_code_blocks():
+    english, chinese = sections(guide(GUIDE)), sections(guide(GUIDE_ZH))
+    assert [heading.split(".")[0] for heading in chinese] == [
+        heading.split(".")[0] for heading in english
+    ]
+    for english_body, (chinese_heading, chinese_body) in zip(
+        english.values(), chinese.items(), strict=True
+    ):
+        assert linked_images(chinese_body) == linked_images(english_body), chinese_heading
+    # every block of the English guide is in the Chinese one, in order; only comments differ
+    # (the Chinese edition adds one: the primer's notation beside the training loop)
+    english_blocks = fence_languages_and_code(GUIDE)
+    chinese_blocks = fence_languages_and_code(GUIDE_ZH)
+    assert english_blocks == chinese_blocks
+
+
+def test_the_chinese_edition_keeps_the_english_anchors():
+    # pages without a Chinese edition (higher-order.md, say) link the guide's English anchors
+    english_ids = re.findall(r"^## (\d+\. .*)$", guide(GUIDE), flags=re.MULTILINE)
+    chinese = guide(GUIDE_ZH)
+    for heading in english_ids:
+        slug = re.sub(r"[^\w\s-]", "", heading.lower()).strip().replace(" ", "-")
+        assert f'<a id="{slug}"></a>' in chinese, slug

@@ -142,3 +142,24 @@ def test_the_models_train(executed: dict[str, list]) -> None:
     assert [1.0 if p > 0 else -1.0 for p in predictions] == [-1.0, 1.0, 1.0, -1.0]
     final = float(re.search(r"final loss (\S+)", text_of(executed["train-nn"]))[1])
     assert final < 1e-3
+
+
+def test_the_notebook_opens_with_the_primer_it_comes_from() -> None:
+    opening = read_notebook().cells[0].source
+    assert "Chinese primer" in opening
+    # the primer's notation, tied to the names in the code
+    for symbol, name in [
+        ("θ", "`w`, `b`"),
+        ("\u03b1", "`lr`"),  # alpha
+        ("J(θ)", "`loss`"),
+        ("∇J(θ)", "`.grad`"),
+    ]:
+        assert symbol in opening and name in opening, (symbol, name)
+
+
+def test_the_primers_loop_and_its_fix(executed: dict[str, list]) -> None:
+    # the numbers of the guide's section 7: the loop as written makes 100 lines, the fix one
+    printed = text_of(executed["primer"])
+    assert "theta_0 has shape (100,), theta_1 has shape (100,)" in printed
+    assert "sums fixed: theta_0 = 1.0060, theta_1 = 1.8746" in printed
+    assert "least squares: theta_0 = 1.0060, theta_1 = 1.9851" in printed

@@ -25,6 +25,8 @@ from nn import Neuron, mse_loss
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "learn-backprop.md"
+GUIDE_ZH = ROOT / "docs" / "learn-backprop.zh.md"  # quotes the same program, the same output
+GUIDES = pytest.mark.parametrize("guide", [GUIDE, GUIDE_ZH], ids=lambda path: path.name)
 PRIMER = ROOT / "demos" / "primer.py"
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -38,18 +40,18 @@ def guide_text() -> str:
     return " ".join(GUIDE.read_text(encoding="utf-8").split())
 
 
-def guide_block(starting_with: str, language: str) -> str:
+def guide_block(starting_with: str, language: str, guide: Path = GUIDE) -> str:
     matches = [
         block.code
-        for block in fenced_blocks(GUIDE)
+        for block in fenced_blocks(guide)
         if block.language == language and block.code.startswith(starting_with)
     ]
     assert len(matches) == 1, f"expected one {language} block starting {starting_with!r}"
     return matches[0]
 
 
-def quoted_program() -> str:
-    return guide_block("import numpy as np\n\n# 生成数据", "python")
+def quoted_program(guide: Path = GUIDE) -> str:
+    return guide_block("import numpy as np\n\n# 生成数据", "python", guide)
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +98,9 @@ def run_quoted_program() -> tuple[dict, str]:
 PRIMER_PROGRAM_SHA256 = "1e9c99757ae909f73cca786459299b2a725b0217076f0f6cbad961272cd7841e"
 
 
-def test_the_guide_quotes_the_primers_program_byte_for_byte():
-    quoted = quoted_program()
+@GUIDES
+def test_the_guide_quotes_the_primers_program_byte_for_byte(guide):
+    quoted = quoted_program(guide)
     assert len(quoted) == 468
     assert hashlib.sha256(quoted.encode("utf-8")).hexdigest() == PRIMER_PROGRAM_SHA256
 
@@ -111,8 +114,9 @@ def test_the_demo_runs_the_quoted_loop_line_for_line():
         assert f"\n{line}\n" in quoted, f"the guide's primer loop lacks {line!r}"
 
 
-def test_the_fix_the_guide_shows_is_the_demos_fixed_loop():
-    shown = guide_block("    theta_0 = theta_0 - alpha * np.sum(gradients)", "text")
+@GUIDES
+def test_the_fix_the_guide_shows_is_the_demos_fixed_loop(guide):
+    shown = guide_block("    theta_0 = theta_0 - alpha * np.sum(gradients)", "text", guide)
     source = inspect.getsource(primer.fixed_loop)
     lines = shown.splitlines()
     assert len(lines) == 2
@@ -151,9 +155,10 @@ def test_primer_data_is_what_the_global_generator_gives_after_seed_0():
     assert (start_0, start_1) == (theta_0, theta_1)
 
 
-def test_the_printed_output_the_guide_shows_is_what_the_program_prints():
+@GUIDES
+def test_the_printed_output_the_guide_shows_is_what_the_program_prints(guide):
     _namespace, printed = run_quoted_program()
-    shown = guide_block("theta_0: [", "text")
+    shown = guide_block("theta_0: [", "text", guide)
     lines = [line for line in shown.splitlines() if line != "..."]
     assert len(lines) == 4
     for line in lines:
@@ -163,9 +168,29 @@ def test_the_printed_output_the_guide_shows_is_what_the_program_prints():
     assert [len(numbers.split()) for numbers in arrays] == [100, 100]
 
 
-def test_the_demo_table_in_the_guide_is_what_the_demo_prints(rows):
+@GUIDES
+def test_the_demo_table_in_the_guide_is_what_the_demo_prints(rows, guide):
     printed = primer.report(rows, 0, primer.PRIMER_ALPHA, primer.PRIMER_ITERATIONS)
-    assert guide_block("data: the primer's", "text") == printed + "\n"
+    assert guide_block("data: the primer's", "text", guide) == printed + "\n"
+
+
+# the primer's two slips, quoted word for word in section 1 of both editions (its 3.2.2
+# and 3.2.1), each beside its correction
+PRIMER_SLIPS = {
+    "3.2.2": "前向传播。例如，我们可以使用 chain rule 计算每个节点的输出",  # noqa: RUF001
+    "3.2.1": "从输出层向前传播输入",
+}
+
+
+@GUIDES
+def test_section_1_quotes_the_primers_slips_and_corrects_them(guide):
+    text = " ".join(guide.read_text(encoding="utf-8").split())
+    section_1 = text[text.index("## 1. ") : text.index("## 2. ")]
+    for number, words in PRIMER_SLIPS.items():
+        assert number in section_1 and words.replace("\n", " ") in section_1, number
+    assert "θ ← θ − α ∇J(θ)" in section_1  # noqa: RUF001 (the primer's update rule)
+    for name in ("`lr`", "`loss`", "`.grad`", "`w`", "`b`"):
+        assert name in section_1, name
 
 
 # ---- every number the guide's prose quotes about the primer ----
