@@ -30,13 +30,31 @@ class BackwardStep(NamedTuple):
 
         The first line names the node and its op (``out = tanh(u)``) and the upstream;
         then one line per input: ``upstream × local = contribution`` and the op's
-        derivative rule with its numbers. A constant input is said to be one.
+        derivative rule with its numbers. A constant input is said to be one. The
+        language is ``autograd.set_language``'s (English unless set).
+        """
+        from autograd.strings import default_language
+
+        return self.explain(lang=default_language())
+
+    def explain(self, *, lang: str = "en", params: object = None) -> str:
+        """``str(step)`` in ``lang`` (``"en"`` or ``"zh"``), parameters named from ``params``.
+
+        >>> from autograd import Value
+        >>> x = Value(0.5, label="x")
+        >>> print(next((x * 4.0).backward_steps()).explain(lang="zh"))
+        x*4：out = u*v，上游梯度 1
+          u = x：1 × 4 = 4；d out/d u = v = 4
+          v = 4 是常数：不求导
         """
         from autograd.explain import step_lines
         from autograd.names import node_names
+        from autograd.strings import check_language
 
-        names = node_names(self.node)  # labels, or sub-expressions such as tanh(w*x)
-        return "\n".join(step_lines(self.node, self.upstream, self.contributions, names))
+        check_language(lang)
+        # labels, or sub-expressions such as tanh(w*x); with params, the model's names
+        names = node_names(self.node, params=params, lang=lang)
+        return "\n".join(step_lines(self.node, self.upstream, self.contributions, names, lang=lang))
 
 
 def backward(root: Value, seed: float) -> None:

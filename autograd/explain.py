@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from autograd.names import operation_form
+from autograd.strings import text
 
 if TYPE_CHECKING:
     from autograd.rules import LocalRule
@@ -54,7 +55,7 @@ class RuleText(NamedTuple):
     text: str  # "d out/d u = 1 - out² = 1 - 0.9951² = 0.0098", or "v is a constant: ..."
 
 
-def local_rule_texts(node: Value, *, ascii: bool = False) -> list[RuleText]:
+def local_rule_texts(node: Value, *, ascii: bool = False, lang: str = "en") -> list[RuleText]:
     """For each input of ``node``: ``d out/d u = rule = rule with numbers = local``.
 
     A constant operand is said to be one: it is not differentiated (its local
@@ -64,13 +65,13 @@ def local_rule_texts(node: Value, *, ascii: bool = False) -> list[RuleText]:
 
     texts = []
     for symbol, rule in zip(SYMBOLS, local_rules(node), strict=False):
-        texts.append(RuleText(rule.constant, _rule_text(symbol, rule, ascii)))
+        texts.append(RuleText(rule.constant, _rule_text(symbol, rule, ascii, lang)))
     return texts
 
 
-def _rule_text(symbol: str, rule: LocalRule, ascii: bool) -> str:
+def _rule_text(symbol: str, rule: LocalRule, ascii: bool, lang: str) -> str:
     if rule.constant:
-        return f"{symbol} is a constant: not differentiated"
+        return text(lang, "rule_constant", symbol=symbol)
     formula = rule.formula
     for pattern, shown_symbol in zip(_RULE_SYMBOLS, SYMBOLS, strict=True):
         formula = pattern.sub(shown_symbol, formula)
@@ -94,13 +95,14 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def legend(node: Value, names: Mapping[Value, str]) -> str:
+def legend(node: Value, names: Mapping[Value, str], *, lang: str = "en") -> str:
     """``out = tanh(u), out is tanh(a*b + b**2), u is a*b + b**2``: what the letters are."""
     symbols = SYMBOLS[: len(node.inputs)]
-    parts = [f"out = {operation_form(node.op, symbols)}", f"out is {names[node]}"]
+    parts = [f"out = {operation_form(node.op, symbols)}"]
+    parts.append(text(lang, "legend_out", name=names[node]))
     for symbol, input_node in zip(symbols, node.inputs, strict=False):
-        parts.append(f"{symbol} is {names[input_node]}")
-    return ", ".join(parts)
+        parts.append(text(lang, "legend_input", symbol=symbol, name=names[input_node]))
+    return text(lang, "list_separator").join(parts)
 
 
 def step_lines(
@@ -110,6 +112,7 @@ def step_lines(
     names: Mapping[Value, str],
     *,
     ascii: bool = False,
+    lang: str = "en",
 ) -> list[str]:
     """One backward step in words: the op and upstream, then one line per input.
 
@@ -124,17 +127,25 @@ def step_lines(
     """
     times = "x" if ascii else "\u00d7"
     symbols = SYMBOLS[: len(node.inputs)]
-    lines = [
-        f"{names[node]}: out = {operation_form(node.op, symbols)}, upstream {number(upstream)}"
-    ]
-    rules = local_rule_texts(node, ascii=ascii)
+    form = operation_form(node.op, symbols)
+    lines = [text(lang, "step_head", name=names[node], form=form, upstream=number(upstream))]
+    rules = local_rule_texts(node, ascii=ascii, lang=lang)
     for symbol, item, rule in zip(symbols, contributions, rules, strict=True):
         input_name = names[item.input]
         if rule.constant:
-            lines.append(f"  {symbol} = {input_name} is a constant: not differentiated")
+            lines.append(text(lang, "step_constant", symbol=symbol, name=input_name))
             continue
         lines.append(
-            f"  {symbol} = {input_name}: {number(upstream)} {times} {number(item.local)} = "
-            f"{number(item.contribution)}; {rule.text}"
+            text(
+                lang,
+                "step_input",
+                symbol=symbol,
+                name=input_name,
+                upstream=number(upstream),
+                times=times,
+                local=number(item.local),
+                contribution=number(item.contribution),
+                rule=rule.text,
+            )
         )
     return lines

@@ -54,6 +54,7 @@ def node_names(
     params: Any = None,
     max_length: int = MAX_NAME_LENGTH,
     ascii: bool = False,
+    lang: str = "en",
 ) -> dict[Value, str]:
     """A short readable name for every node of ``root``'s graph.
 
