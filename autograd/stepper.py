@@ -218,14 +218,14 @@ def _drawing_and_steps(
     """
     # the drawing checks the graph before any other work: its size first (a huge graph
     # is refused at once), then every label and op (a RenderError naming the node)
-    dot_source(root, rankdir=rankdir, show_grad=True, max_nodes=max_nodes, params=params)
+    dot_source(root, rankdir=rankdir, show_grad=True, max_nodes=max_nodes, params=params, lang=lang)
     nodes = topological_order(root)
     nodes.reverse()  # the positions dot_source names the nodes by (n0, n1, ...)
     position = {node: index for index, node in enumerate(nodes)}
     saved = [node.grad for node in nodes]
     try:
         backward_steps = list(root.backward_steps())
-        names = node_names(root, params=params)
+        names = node_names(root, params=params, lang=lang)
         full_names = {}
         if params is not None:
             full_names = {param: name.full for param, name in parameter_names(params).items()}
@@ -234,7 +234,7 @@ def _drawing_and_steps(
             # lay each record out for the longest grad it will show; the page starts them at 0
             node.grad = widest[node]
         source = dot_source(
-            root, rankdir=rankdir, show_grad=True, max_nodes=max_nodes, params=params
+            root, rankdir=rankdir, show_grad=True, max_nodes=max_nodes, params=params, lang=lang
         )
     finally:
         for node, grad in zip(nodes, saved, strict=True):
