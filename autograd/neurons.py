@@ -124,6 +124,7 @@ def neuron_applications(
                 set_of[member] = new
         set_of[node] = new
     position = {node: index for index, node in enumerate(nodes)}
+    reading = _reading_order(nodes[-1]) if nodes else {}
     found_sets = []
     for identity, ops in members.items():
         inside = set(ops)
@@ -133,7 +134,7 @@ def neuron_applications(
         if len(outputs) != 1:
             continue
         ops.sort(key=position.__getitem__)
-        found_sets.append((position[outputs[0]], identity, ops, outputs[0]))
+        found_sets.append((reading[outputs[0]], identity, ops, outputs[0]))
     found_sets.sort(key=lambda found: found[0])
     order = {param: index for index, param in enumerate(parameters)}
     samples: dict[tuple[str, ...], int] = {}
@@ -149,3 +150,25 @@ def neuron_applications(
             )
         )
     return applications
+
+
+def _reading_order(root: Value) -> dict[Value, int]:
+    """Each node's place when the graph is read left to right, inputs first.
+
+    ``(d0 + d1) + d2`` lists d0, d1, d2: the order the user wrote the samples in,
+    which the backward order (the last input first) is not.
+    """
+    order: dict[Value, int] = {}
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if node in order:
+            continue
+        if inputs_done or node._input_a is None:
+            order[node] = len(order)
+            continue
+        stack.append((node, True))
+        for item in reversed(node.inputs):  # the first input is read first
+            if item not in order:
+                stack.append((item, False))
+    return order

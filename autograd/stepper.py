@@ -8,13 +8,14 @@ import json
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from autograd.backprop import BackwardStep
 from autograd.explain import SYMBOLS, legend, local_rule_texts
 from autograd.files import write_text_atomically
 from autograd.graph import topological_order
-from autograd.names import node_names, parameter_names
+from autograd.names import named_nodes, parameter_names
+from autograd.network import network_nodes, network_steps
 from autograd.render import (
     MAX_NODES,
     display_text,
@@ -79,13 +80,19 @@ def stepper_page(
 ) -> str:
     """The text of the page ``save_html`` writes."""
     check_language(lang)
-    svg, steps, value_nodes, root_index = _drawing_and_steps(root, rankdir, max_nodes, params, lang)
+    drawing = _drawing_and_steps(root, rankdir, max_nodes, params, lang)
     label = root.label if isinstance(root.label, str) else ""
     # shortened, as drawn
     name = display_text(title or label or text(lang, "default_title"))
-    data = {"steps": steps, "valueNodes": value_nodes, "root": root_index}
+    data: dict[str, Any] = {
+        "steps": drawing.steps,
+        "valueNodes": drawing.value_nodes,
+        "root": drawing.root,
+    }
+    if drawing.network is not None:
+        data["network"] = drawing.network
     data["strings"] = {key: strings(lang)[key] for key in _SCRIPT_STRINGS}
-    return _page(lang, name, _inline_svg(svg), "", data)
+    return _page(lang, name, _inline_svg(drawing.svg), drawing.network_svg, data)
 
 
 def _inline_svg(svg: str) -> str:
@@ -209,12 +216,23 @@ def show_stepper(
     return StepperView(page, height, lang)
 
 
+class _Drawing(NamedTuple):
+    svg: str  # the scalar drawing
+    steps: list[dict[str, Any]]  # the scalar steps (with a network level: in its order)
+    value_nodes: list[int]  # the Values whose grads the page updates
+    root: int  # the root's position
+    network_svg: str  # the network drawing, or "" when the page has one level
+    network: dict[str, Any] | None  # the network level's steps, or None
+
+
 def _drawing_and_steps(
     root: Value, rankdir: str, max_nodes: int, params: Any, lang: str
-) -> tuple[str, list[dict[str, Any]], list[int], int]:
-    """The SVG, what each step changes on it, the Values to update and the root's position.
+) -> _Drawing:
+    """The SVGs, what each step changes on them, the Values to update and the root's position.
 
-    The graph's ``.grad`` values are restored.
+    The graph is walked once: its order, names, neurons and steps are shared by the
+    drawing, the steps, the explanations and the network level. The graph's ``.grad``
+    values are restored.
     """
     # the drawing checks the graph before any other work: its size first (a huge graph
     # is refused at once), then every label and op (a RenderError naming the node)
@@ -223,13 +241,33 @@ def _drawing_and_steps(
     nodes.reverse()  # the positions dot_source names the nodes by (n0, n1, ...)
     position = {node: index for index, node in enumerate(nodes)}
     saved = [node.grad for node in nodes]
+    network_svg = ""
+    network = None
     try:
         backward_steps = list(root.backward_steps())
-        names = node_names(root, params=params, lang=lang)
+        named = named_nodes(nodes, params=params, lang=lang)
+        names = named.names
         full_names = {}
+        parameters = {}
         if params is not None:
-            full_names = {param: name.full for param, name in parameter_names(params).items()}
-        steps, widest = _steps(backward_steps, nodes, position, names, full_names, lang)
+            parameters = parameter_names(params)
+            full_names = {param: name.full for param, name in parameters.items()}
+        inside = None
+        plan = []
+        if named.applications:
+            plan = network_nodes(nodes, backward_steps, named)
+            backward_steps = [step for item in plan for step in item.steps]
+            inside = [
+                (names[item.output], number, len(item.steps))
+                for item in plan
+                for number in range(1, len(item.steps) + 1)
+            ]
+        steps, widest = _steps(backward_steps, nodes, position, names, full_names, lang, inside)
+        if plan:
+            network_source, network = network_steps(
+                plan, nodes, named, steps, parameters, rankdir, lang
+            )
+            network_svg = _inline_svg(svg_from_dot(network_source))
         for node in nodes:
             # lay each record out for the longest grad it will show; the page starts them at 0
             node.grad = widest[node]
@@ -240,7 +278,7 @@ def _drawing_and_steps(
         for node, grad in zip(nodes, saved, strict=True):
             node.grad = grad
     value_nodes = [position[node] for node in nodes if type(node) is not Constant]
-    return svg_from_dot(source), steps, value_nodes, position[root]  # root drawn last
+    return _Drawing(svg_from_dot(source), steps, value_nodes, position[root], network_svg, network)
 
 
 def _steps(
@@ -250,8 +288,13 @@ def _steps(
     names: dict[Value, str],
     full_names: dict[Value, str],
     lang: str,
+    inside: list[tuple[str, int, int]] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[Value, float]]:
-    """What the page shows at each step, and the widest grad each node shows on the way."""
+    """What the page shows at each step, and the widest grad each node shows on the way.
+
+    ``inside`` gives, for each step, the network node it belongs to and its number and
+    count there: the headings then count the steps inside that neuron.
+    """
     shown = dict.fromkeys(nodes, 0.0)  # the grad the page shows for each node
     widest = dict(shown)
     steps = []
@@ -298,14 +341,8 @@ def _steps(
         steps.append(
             {
                 "node": index,
-                "heading": text(
-                    lang,
-                    "heading",
-                    number=number,
-                    count=len(backward_steps),
-                    name=names[node],
-                    op=node.op,
-                    upstream=_number(step.upstream),
+                "heading": _heading(
+                    lang, number, len(backward_steps), node, names[node], step.upstream, inside
                 ),
                 "legend": legend(node, names, lang=lang),
                 "lines": lines,
@@ -315,6 +352,27 @@ def _steps(
             }
         )
     return steps, widest
+
+
+def _heading(
+    lang: str,
+    number: int,
+    count: int,
+    node: Value,
+    name: str,
+    upstream: float,
+    inside: list[tuple[str, int, int]] | None,
+) -> str:
+    if inside is None:
+        return text(
+            lang, "heading", number=number, count=count, name=name, op=node.op,
+            upstream=_number(upstream),
+        )  # fmt: skip
+    group, number, count = inside[number - 1]
+    return text(
+        lang, "heading_inside", number=number, count=count, group=group, name=name, op=node.op,
+        upstream=_number(upstream),
+    )  # fmt: skip
 
 
 def _change(index: int, before: float, after: float) -> list[Any]:

@@ -105,6 +105,7 @@ ENGLISH: dict[str, str] = {
     "frame_title": "step through backprop",
     # ---- the network level ----
     "neuron_name": "{group}, sample {sample}",
+    "sample": "sample {sample}",
     "neuron": "neuron",
     "net_heading": (
         "Step {number} of {count}, {name}: out = {formula}; upstream = d root / d out = {upstream}"
@@ -210,6 +211,7 @@ CHINESE: dict[str, str] = {
     ),
     "frame_title": "一步一步看反向传播",
     "neuron_name": "{group}，样本 {sample}",
+    "sample": "样本 {sample}",
     "neuron": "神经元",
     "net_heading": (
         "第 {number} 步（共 {count} 步），{name}：out = {formula}；"

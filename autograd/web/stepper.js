@@ -337,6 +337,15 @@
     for (let k = steps.length - 1; k >= 0; k--) applyChanges("n", steps[k].changes, false);
     inside = makeLevel("scalar", steps, "n", step.output, step.group);
     level = inside;
+    // the neuron's own ops stand out; the rest of the graph stays as context
+    for (const inner of steps) {
+      for (const index of [inner.node, ...inner.inputs]) {
+        mark("n" + index, "member");
+      }
+      mark("n" + inner.node + "_op", "member");
+      for (const id of inner.edges) mark(id, "member");
+    }
+    document.body.classList.add("inside");
     resetView();
     show();
   }
@@ -345,6 +354,10 @@
     while (inside.current < inside.steps.length) forward();  // the grads of the network step
     inside = null;
     level = network;
+    document.body.classList.remove("inside");
+    for (const element of Array.from(document.getElementsByClassName("member"))) {
+      element.classList.remove("member");
+    }
     resetView();
     show();
   }
