@@ -37,8 +37,12 @@ class BackwardStep(NamedTuple):
 
         return self.explain(lang=default_language())
 
-    def explain(self, *, lang: str = "en", params: object = None) -> str:
-        """``str(step)`` in ``lang`` (``"en"`` or ``"zh"``), parameters named from ``params``.
+    def explain(self, *, lang: str = "en", params: object = None, root: Value | None = None) -> str:
+        """``str(step)`` in ``lang`` (``"en"`` or ``"zh"``), nodes named from ``params``.
+
+        With ``params=model`` a neuron's ops are named as the stepper names them
+        (``layer 0, neuron 2, sample 1``); pass the graph's ``root`` as well so that
+        the samples are counted over the whole graph, not only below this node.
 
         >>> from autograd import Value
         >>> x = Value(0.5, label="x")
@@ -53,7 +57,7 @@ class BackwardStep(NamedTuple):
 
         check_language(lang)
         # labels, or sub-expressions such as tanh(w*x); with params, the model's names
-        names = node_names(self.node, params=params, lang=lang)
+        names = node_names(self.node if root is None else root, params=params, lang=lang)
         return "\n".join(step_lines(self.node, self.upstream, self.contributions, names, lang=lang))
 
 

@@ -107,6 +107,7 @@ def network_steps(
             drawn.update(value for value in item.output.inputs if value._input_a is None)
     shown: dict[Value, float] = dict.fromkeys(nodes, 0.0)
     widest = dict(shown)
+    reads = _neurons_read(plan, nodes)
     steps = []
     inner_start = 0
     for number, item in enumerate(plan, start=1):
@@ -178,6 +179,9 @@ def network_steps(
                 upstream=upstream,
             )
             entry["legend"] = legend(node, names, lang=lang)
+            if reads[node]:
+                what = _neurons_text(reads[node], names, lang)
+                entry["legend"] = text(lang, "net_reads", what=what) + " " + entry["legend"]
             entry["lines"] = scalar["lines"]
             entry["table"] = []
             entry["edges"] = [f"E{index}_out"] + [
@@ -190,6 +194,38 @@ def network_steps(
     value_nodes = sorted(position[value] for value in drawn if _has_grad(value))
     root = position[plan[0].output] if plan else 0
     return source, {"steps": steps, "valueNodes": value_nodes, "root": root}
+
+
+def _neurons_read(plan: list[NetworkNode], nodes: list[Value]) -> dict[Value, list[Any]]:
+    """For each op outside the neurons, the neuron applications its value is computed from."""
+    application_at = {item.output: item.application for item in plan if item.application}
+    reads: dict[Value, list[Any]] = {}
+    for node in nodes:  # inputs first
+        if node._input_a is None or node in application_at:
+            continue
+        found: list[Any] = []
+        for item in node.inputs:
+            for application in (
+                [application_at[item]] if item in application_at else reads.get(item, [])
+            ):
+                if application not in found:
+                    found.append(application)
+        reads[node] = found
+    return reads
+
+
+def _neurons_text(applications: list[Any], names: dict[Value, str], lang: str) -> str:
+    """``layer 1, neuron 0 (samples 0, 1, 2, 3)``, or one application's own name."""
+    if len(applications) == 1:
+        return names[applications[0].output]
+    samples: dict[str, list[int]] = {}
+    for application in applications:
+        samples.setdefault(application.title, []).append(application.sample)
+    parts = [
+        text(lang, "net_samples", title=title, samples=", ".join(map(str, sorted(numbers))))
+        for title, numbers in samples.items()
+    ]
+    return text(lang, "list_separator").join(parts)
 
 
 def _receives_table(

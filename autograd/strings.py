@@ -106,6 +106,8 @@ ENGLISH: dict[str, str] = {
     # ---- the network level ----
     "neuron_name": "{group}, sample {sample}",
     "sample": "sample {sample}",
+    "net_reads": "It reads {what}.",
+    "net_samples": "{title} (samples {samples})",
     "neuron": "neuron",
     "net_heading": (
         "Step {number} of {count}, {name}: out = {formula}; upstream = d root / d out = {upstream}"
@@ -212,6 +214,8 @@ CHINESE: dict[str, str] = {
     "frame_title": "一步一步看反向传播",
     "neuron_name": "{group}，样本 {sample}",
     "sample": "样本 {sample}",
+    "net_reads": "它读取 {what}。",
+    "net_samples": "{title}（样本 {samples}）",
     "neuron": "神经元",
     "net_heading": (
         "第 {number} 步（共 {count} 步），{name}：out = {formula}；"
