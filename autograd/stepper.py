@@ -341,6 +341,7 @@ def _steps(
         steps.append(
             {
                 "node": index,
+                "name": names[node],
                 "heading": _heading(
                     lang, number, len(backward_steps), node, names[node], step.upstream, inside
                 ),
