@@ -26,39 +26,17 @@ class BackwardStep(NamedTuple):
     contributions: tuple[Contribution, ...]
 
     def __str__(self) -> str:
-        """The step in words, as ``--steps`` and the stepper say it.
+        """The step in words, in ``set_language``'s language: see ``explain``."""
+        return self.explain()
 
-        The first line names the node and its op (``out = tanh(u)``) and the upstream;
-        then one line per input: ``upstream × local = contribution`` and the op's
-        derivative rule with its numbers. A constant input is said to be one. The
-        language is ``autograd.set_language``'s (English unless set).
-        """
-        from autograd.strings import default_language
+    def explain(
+        self, *, lang: str | None = None, params: object = None, root: Value | None = None
+    ) -> str:
+        """The step in words, as ``--steps`` and the stepper say it: ``lang`` "en" or "zh"
+        (``set_language``'s by default), names from ``params``; see ``explain_step``."""
+        from autograd.explain import explain_step
 
-        return self.explain(lang=default_language())
-
-    def explain(self, *, lang: str = "en", params: object = None, root: Value | None = None) -> str:
-        """``str(step)`` in ``lang`` (``"en"`` or ``"zh"``), nodes named from ``params``.
-
-        With ``params=model`` a neuron's ops are named as the stepper names them
-        (``layer 0, neuron 2, sample 1``); pass the graph's ``root`` as well so that
-        the samples are counted over the whole graph, not only below this node.
-
-        >>> from autograd import Value
-        >>> x = Value(0.5, label="x")
-        >>> print(next((x * 4.0).backward_steps()).explain(lang="zh"))
-        x*4：out = u*v，上游梯度 1
-          u = x：1 × 4 = 4；d out/d u = v = 4
-          v = 4 是常数：不求导
-        """
-        from autograd.explain import step_lines
-        from autograd.names import node_names
-        from autograd.strings import check_language
-
-        check_language(lang)
-        # labels, or sub-expressions such as tanh(w*x); with params, the model's names
-        names = node_names(self.node if root is None else root, params=params, lang=lang)
-        return "\n".join(step_lines(self.node, self.upstream, self.contributions, names, lang=lang))
+        return explain_step(self, lang=lang, params=params, root=root)
 
 
 def backward(root: Value, seed: float) -> None:

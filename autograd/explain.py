@@ -15,10 +15,20 @@ from autograd.names import operation_form
 from autograd.strings import text
 
 if TYPE_CHECKING:
+    from autograd.backprop import BackwardStep
     from autograd.rules import LocalRule
     from autograd.value import Value
 
-__all__ = ["SYMBOLS", "RuleText", "legend", "local_rule_texts", "number", "pretty", "step_lines"]
+__all__ = [
+    "SYMBOLS",
+    "RuleText",
+    "explain_step",
+    "legend",
+    "local_rule_texts",
+    "number",
+    "pretty",
+    "step_lines",
+]
 
 # How the explanations call an op's operands; "out" is its result. The rules are written
 # in a and b (autograd.value.local_rules); they are shown in u and v, letters that
@@ -149,3 +159,35 @@ def step_lines(
             )
         )
     return lines
+
+
+def explain_step(
+    step: BackwardStep,
+    *,
+    lang: str | None = None,
+    params: object = None,
+    root: Value | None = None,
+) -> str:
+    """``str(step)``: the first line names the node and its op (``out = tanh(u)``) and the
+    upstream; then one line per input, ``upstream × local = contribution`` and the op's
+    derivative rule with its numbers. A constant input is said to be one.
+
+    ``lang`` is ``"en"`` or ``"zh"`` (by default ``autograd.set_language``'s). With
+    ``params=model`` a neuron's ops are named as the stepper names them (``layer 0,
+    neuron 2, sample 1``); pass the graph's ``root`` too, so that samples are counted over
+    the whole graph and not only below this node.
+
+    >>> from autograd import Value
+    >>> x = Value(0.5, label="x")
+    >>> print(next((x * 4.0).backward_steps()).explain(lang="zh"))
+    x*4：out = u*v，上游梯度 1
+      u = x：1 × 4 = 4；d out/d u = v = 4
+      v = 4 是常数：不求导
+    """
+    from autograd.names import node_names
+    from autograd.strings import check_language, default_language
+
+    lang = default_language() if lang is None else check_language(lang)
+    # labels, or sub-expressions such as tanh(w*x); with params, the model's names
+    names = node_names(step.node if root is None else root, params=params, lang=lang)
+    return "\n".join(step_lines(step.node, step.upstream, step.contributions, names, lang=lang))

@@ -60,15 +60,12 @@ def readme_expression() -> Value:
 def _stepper_pages(folder: Path) -> dict[str, Path]:
     """The pages the browser tests check, to be shown at their first, middle and last step."""
     loss, model = mlp_loss(4)
+    title = "MSE of MLP(2, [4, 1]) over 4 samples"
     return {
         # with params=: the network level, a box per neuron per sample
-        "network-steps": save_html(
-            loss, folder / "network.html", title="MSE of MLP(2, [4, 1]) over 4 samples", params=model
-        ),
+        "network-steps": save_html(loss, folder / "network.html", title=title, params=model),
         # the same loss without params=: every scalar op
-        "mlp-steps": save_html(
-            loss, folder / "mlp.html", title="MSE of MLP(2, [4, 1]) over 4 samples"
-        ),
+        "mlp-steps": save_html(loss, folder / "mlp.html", title=title),
         "expression-steps": save_html(
             readme_expression(), folder / "expression.html", title="tanh(a*b + b**2)"
         ),
@@ -104,9 +101,7 @@ def make_svgs(out: Path) -> list[Path]:
     )
     # the README's animation: the command line's expression, played by save_animation
     w, x, b = Value(0.5, label="w"), Value(2.0, label="x"), Value(-1.0, label="b")
-    written.append(
-        save_animation((w * x + b).tanh(), out / "backprop.svg", title="tanh(w*x + b)")
-    )
+    written.append(save_animation((w * x + b).tanh(), out / "backprop.svg", title="tanh(w*x + b)"))
     loss, model = mlp_loss(2)
     written.append(save_animation(loss, out / "network-backprop.svg", params=model))
     return written

@@ -25,7 +25,7 @@ def test_the_animation_is_one_svg_without_script_or_network(tmp_path):
     picture = path.read_text(encoding="utf-8")
     tree = ET.parse(path)  # well-formed XML, as an <img> needs
     assert tree.getroot().tag == SVG + "svg"
-    assert "<script" not in picture and "onload" not in picture and "href=\"http" not in picture
+    assert "<script" not in picture and "onload" not in picture and 'href="http' not in picture
     assert "@keyframes" in picture and "infinite" in picture
     # one caption per step, plus the start; the period is a step's time per frame
     captions = [text.text for text in tree.iter(SVG + "text") if "caption" in text.get("class", "")]
