@@ -163,8 +163,7 @@ def network_steps(
             entry["edges"] = [
                 f"E{index}_{position[value]}" for value in drawn_inputs if value in represented
             ]
-            if any(_is_data(value, parameters) for value in item.inputs):
-                entry["edges"].append(f"E{index}_data")
+            # no gradient flows to the data (constants): its edge stays plain
         else:
             (scalar,) = [scalar_steps[k] for k in inner]
             node = item.output

@@ -82,6 +82,9 @@ def test_the_network_drawing_has_a_box_per_neuron_per_sample_with_its_data_besid
         shown = ", ".join(f"{value:g}" for value in features)
         assert network_svg.count(f"x = ({shown})") == 4, sample
     assert network_svg.count("<title>cluster_sample") == 4
+    # the gradient flows back along the edges between neurons, never to the data
+    for step in embedded_data(page)["network"]["steps"]:
+        assert not any(edge.endswith("_data") for edge in step["edges"])
 
 
 def test_without_params_the_page_stays_scalar(tmp_path):
