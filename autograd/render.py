@@ -139,15 +139,35 @@ def dot_source(
         n2_op -> n2 [id=e2_out]
     }
     """
+    check_drawing(root, rankdir, max_nodes)
+    nodes = topological_order(root)
+    nodes.reverse()  # inputs first: n0 is computed first, the root is last
+    # an op's box shows the name text gives it (a*b, w·x + b, layer 0, neuron 2, sample 1)
+    names = named_nodes(nodes, params=params, lang=lang).names
+    return dot_from_view(nodes, names, rankdir=rankdir, show_grad=show_grad, params=params)
+
+
+def check_drawing(root: object, rankdir: str, max_nodes: int) -> None:
+    """What ``dot_source`` checks before it walks the graph: a Value, a rankdir, the size."""
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value to draw, got {type(root).__name__}")
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be one of 'LR', 'RL', 'TB', 'BT', got {rankdir!r}")
     check_node_limit(root, max_nodes)
-    nodes = topological_order(root)
-    nodes.reverse()  # inputs first: n0 is computed first, the root is last
-    # an op's box shows the name text gives it (a*b, w·x + b, layer 0, neuron 2, sample 1)
-    names = named_nodes(nodes, params=params, lang=lang).names
+
+
+def dot_from_view(
+    nodes: list[Value],
+    names: dict[Value, str],
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    params: Any = None,
+) -> str:
+    """``dot_source`` from a graph already walked: ``nodes`` inputs first (the root last),
+    ``names`` from ``autograd.names.named_nodes``. The stepper and the animation walk the
+    graph once and draw it from that one view."""
+    root = nodes[-1]
     if params is not None:
         return "".join(_model_dot_lines(nodes, root, rankdir, show_grad, params, names))
     return "".join(_dot_lines(nodes, root, rankdir, show_grad, names))
@@ -657,6 +677,7 @@ def draw_dot(
     show_grad: bool = True,
     max_nodes: int = MAX_NODES,
     params: Any = None,
+    lang: str = "en",
 ) -> graphviz.Digraph:
     """The graph behind ``root`` as a ``graphviz.Digraph`` (Jupyter shows it as SVG).
 
@@ -667,7 +688,9 @@ def draw_dot(
     ``to_svg`` renders it to text. With
     ``params=model`` (a Module or ``(name, Value)`` pairs) parameters get short
     names (``w1``, ``b``; the full name is the tooltip), each neuron and layer a
-    labelled box, and the other leaves (inputs, targets) are drawn as data.
+    labelled box, and the other leaves (inputs, targets) are drawn as data. Op
+    boxes show their names (``a*b``; with a model ``layer 0, neuron 2, sample 1``),
+    in Chinese with ``lang="zh"``.
 
     >>> from autograd import Value
     >>> x = Value(3.0, label="x")
@@ -676,7 +699,7 @@ def draw_dot(
     (5, True)
     """
     source = dot_source(
-        root, rankdir=rankdir, show_grad=show_grad, max_nodes=max_nodes, params=params
+        root, rankdir=rankdir, show_grad=show_grad, max_nodes=max_nodes, params=params, lang=lang
     )
     if not isinstance(format, str) or not format:
         raise ValueError(

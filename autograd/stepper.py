@@ -18,8 +18,9 @@ from autograd.names import named_nodes, parameter_names
 from autograd.network import network_nodes, network_steps
 from autograd.render import (
     MAX_NODES,
+    check_drawing,
     display_text,
-    dot_source,
+    dot_from_view,
     format_number,
     svg_from_dot,
 )
@@ -236,17 +237,18 @@ def _drawing_and_steps(
     """
     # the drawing checks the graph before any other work: its size first (a huge graph
     # is refused at once), then every label and op (a RenderError naming the node)
-    dot_source(root, rankdir=rankdir, show_grad=True, max_nodes=max_nodes, params=params, lang=lang)
+    check_drawing(root, rankdir, max_nodes)
     nodes = topological_order(root)
     nodes.reverse()  # the positions dot_source names the nodes by (n0, n1, ...)
+    named = named_nodes(nodes, params=params, lang=lang)
+    names = named.names
+    dot_from_view(nodes, names, rankdir=rankdir, params=params)
     position = {node: index for index, node in enumerate(nodes)}
     saved = [node.grad for node in nodes]
     network_svg = ""
     network = None
     try:
         backward_steps = list(root.backward_steps())
-        named = named_nodes(nodes, params=params, lang=lang)
-        names = named.names
         full_names = {}
         parameters = {}
         if params is not None:
@@ -271,9 +273,7 @@ def _drawing_and_steps(
         for node in nodes:
             # lay each record out for the longest grad it will show; the page starts them at 0
             node.grad = widest[node]
-        source = dot_source(
-            root, rankdir=rankdir, show_grad=True, max_nodes=max_nodes, params=params, lang=lang
-        )
+        source = dot_from_view(nodes, names, rankdir=rankdir, params=params)
     finally:
         for node, grad in zip(nodes, saved, strict=True):
             node.grad = grad

@@ -260,3 +260,26 @@ def test_a_value_in_the_loss_that_is_not_a_neuron_stays_a_node(tmp_path):
     steps = data["network"]["steps"]
     assert [bool(step["table"]) for step in steps] == [False, False, True]
     assert "target" in steps[1]["legend"]
+
+
+def test_the_page_walks_the_graph_once_for_drawing_steps_and_names(tmp_path, monkeypatch):
+    import autograd.names
+    import autograd.render
+    import autograd.stepper
+
+    calls = []
+    real = autograd.stepper.topological_order
+
+    def counted(root):
+        calls.append(root)
+        return real(root)
+
+    def refused(root):
+        raise AssertionError("the page walked the graph again")
+
+    monkeypatch.setattr(autograd.stepper, "topological_order", counted)
+    monkeypatch.setattr(autograd.render, "topological_order", refused)
+    monkeypatch.setattr(autograd.names, "topological_order", refused)
+    loss, model = mlp_loss()
+    save_html(loss, tmp_path / "page.html", params=model)
+    assert calls == [loss]  # one view: order, names, neurons, both drawings
