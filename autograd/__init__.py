@@ -1,5 +1,6 @@
 """scalar-autograd: a small scalar autograd engine to learn backpropagation with."""
 
+from autograd.animation import save_animation
 from autograd.backprop import BackwardStep, Contribution
 from autograd.compiled import CompiledMismatchError, Program, TraceError, compile_graph
 from autograd.gradcheck import GradcheckError, gradcheck
@@ -10,6 +11,7 @@ from autograd.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_g
 from autograd.render import draw_dot, save_svg, to_svg  # graphviz itself is imported lazily
 from autograd.rules import LocalRule, local_rules
 from autograd.stepper import save_html, show_stepper
+from autograd.strings import set_language
 from autograd.value import Constant, Value
 
 __version__ = "0.1.0"
@@ -40,8 +42,10 @@ __all__ = [
     "jvp",
     "local_rules",
     "no_grad",
+    "save_animation",
     "save_html",
     "save_svg",
+    "set_language",
     "show_stepper",
     "to_svg",
     "topological_order",

@@ -26,17 +26,17 @@ class BackwardStep(NamedTuple):
     contributions: tuple[Contribution, ...]
 
     def __str__(self) -> str:
-        """The step in words, as ``--steps`` and the stepper say it.
+        """The step in words, in ``set_language``'s language: see ``explain``."""
+        return self.explain()
 
-        The first line names the node and its op (``out = tanh(u)``) and the upstream;
-        then one line per input: ``upstream × local = contribution`` and the op's
-        derivative rule with its numbers. A constant input is said to be one.
-        """
-        from autograd.explain import step_lines
-        from autograd.names import node_names
+    def explain(
+        self, *, lang: str | None = None, params: object = None, root: Value | None = None
+    ) -> str:
+        """The step in words, as ``--steps`` and the stepper say it: ``lang`` "en" or "zh"
+        (``set_language``'s by default), names from ``params``; see ``explain_step``."""
+        from autograd.explain import explain_step
 
-        names = node_names(self.node)  # labels, or sub-expressions such as tanh(w*x)
-        return "\n".join(step_lines(self.node, self.upstream, self.contributions, names))
+        return explain_step(self, lang=lang, params=params, root=root)
 
 
 def backward(root: Value, seed: float) -> None:

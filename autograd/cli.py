@@ -28,6 +28,7 @@ EXIT_USAGE = 2  # the command line, the expression or a --svg/--html path is wro
 
 USAGE = """\
 usage: python -m autograd EXPR [NAME=NUMBER ...] [--steps] [--svg PATH] [--html PATH]
+                         [--animate PATH] [--lang en|zh]
        python -m autograd --version
 
 Evaluate EXPR at the given values of its variables, then print its value and
@@ -44,6 +45,9 @@ options:
   --steps      print the backward pass as a table, one row per operation
   --svg PATH   write the graph, with its gradients, as an SVG picture
   --html PATH  write an interactive page that steps through the backward pass
+  --animate PATH
+               write an animated SVG of the backward pass (no script; loops)
+  --lang LANG  the language of --steps, --html and --animate: en (default) or zh
   --version    print the version and exit
   -h, --help   show this message and exit
 
@@ -201,23 +205,31 @@ def _run(argv: list[str], output: _Output) -> int:
         steps = list(root.backward_steps())  # fills in .grad as backward() does
         ascii_only = not _can_encode(output.stream, "\u00d7\u00b2\u2026")
         output.line()
-        for line in steps_table(steps, ascii=ascii_only).splitlines():
+        table = steps_table(steps, ascii=ascii_only, lang=options.lang)
+        for line in table.splitlines():
             output.line(line)
         output.line()
     else:
         root.backward()
     for name, leaf in leaves.items():
         output.line(f"d/d{name} = {leaf.grad!r}")
+    from autograd.strings import text
+
     if options.svg is not None:
         from autograd.render import save_svg
 
         _write(options.svg, lambda path: save_svg(root, path))
-        output.line(f"wrote {options.svg}")
+        output.line(text(options.lang, "cli_wrote", path=options.svg))
     if options.html is not None:
         from autograd.stepper import save_html
 
-        _write(options.html, lambda path: save_html(root, path))
-        output.line(f"wrote {options.html}")
+        _write(options.html, lambda path: save_html(root, path, lang=options.lang))
+        output.line(text(options.lang, "cli_wrote", path=options.html))
+    if options.animate is not None:
+        from autograd.animation import save_animation
+
+        _write(options.animate, lambda path: save_animation(root, path, lang=options.lang))
+        output.line(text(options.lang, "cli_wrote", path=options.animate))
     return EXIT_OK
 
 
@@ -266,6 +278,8 @@ class _Options:
         self.version = False
         self.svg: str | None = None
         self.html: str | None = None
+        self.animate: str | None = None
+        self.lang = "en"
 
 
 def _parse_arguments(argv: list[str]) -> _Options:
@@ -283,17 +297,28 @@ def _parse_arguments(argv: list[str]) -> _Options:
             options.version = True
         elif word == "--steps":
             options.steps = True
-        elif word.split("=", 1)[0] in ("--svg", "--html"):
+        elif word.split("=", 1)[0] in ("--svg", "--html", "--animate"):
             option, equals, value = word.partition("=")
             if not equals:
                 value = next(words, "")
             if not value:
-                raise CliError(f"{option} needs a file path, as in {option} graph.{option[2:]}")
+                example = "graph.svg" if option == "--animate" else f"graph.{option[2:]}"
+                raise CliError(f"{option} needs a file path, as in {option} {example}")
             setattr(options, option[2:], value)
+        elif word.split("=", 1)[0] == "--lang":
+            option, equals, value = word.partition("=")
+            if not equals:
+                value = next(words, "")
+            if value not in _LANGUAGES:
+                raise CliError(
+                    f"--lang must be one of {', '.join(_LANGUAGES)}, got {_shown(value)}"
+                )
+            options.lang = value
         elif word.startswith("--"):
             raise CliError(
                 f"unknown option {_shown(word)}: the options are --steps, --svg, --html, "
-                "--version, --help (an expression starting with -- goes after --)"
+                "--animate, --lang, --version, --help (an expression starting with -- goes "
+                "after --)"
             )
         else:
             positional.append(word)
@@ -305,32 +330,41 @@ def _parse_arguments(argv: list[str]) -> _Options:
     return options
 
 
-def steps_table(steps: Sequence[BackwardStep], *, ascii: bool = False) -> str:
+_LANGUAGES = ("en", "zh")  # autograd.strings.LANGUAGES, without importing it at startup
+
+
+def steps_table(
+    steps: Sequence[BackwardStep], *, ascii: bool = False, lang: str = "en", params: object = None
+) -> str:
     """The backward pass as a text table: one row per operation, one column group per input,
     then each step's derivative rules with their numbers.
 
     Numbers are shown to 6 significant digits; each contribution is upstream × local. A
     constant operand is not differentiated, and the table says so. ``ascii=True`` writes
     ``x``, ``**2`` and ``...`` for a terminal that cannot show ``×``, ``²`` and ``…``.
+    ``lang="zh"`` writes the words in Chinese; ``params`` names a model's nodes.
     """
     from autograd.explain import SYMBOLS, local_rule_texts, number
     from autograd.names import node_names
+    from autograd.strings import text
 
     if not steps:
-        return "(no backward steps: the expression is a single leaf)"
-    names = node_names(steps[0].node, ascii=ascii)
+        return text(lang, "table_no_steps")
+    names = node_names(steps[0].node, ascii=ascii, params=params, lang=lang)
     width = max(len(step.contributions) for step in steps)
-    header = ["step", "node (out)", "op", "upstream"]
+    header = [text(lang, key) for key in ("table_step", "table_node", "table_op")]
+    header.append(text(lang, "table_upstream"))
     for symbol in SYMBOLS[:width]:
-        header += [f"input {symbol}", "local", "contribution"]
+        header.append(text(lang, "table_input", symbol=symbol))
+        header += [text(lang, "table_local"), text(lang, "table_contribution")]
     rows = [header]
     rules = []
     for number_, step in enumerate(steps, start=1):
         row = [str(number_), _node_name(step.node, names), step.node.op, number(step.upstream)]
-        texts = local_rule_texts(step.node, ascii=ascii)
-        for item, text in zip(step.contributions, texts, strict=True):
-            if text.constant:
-                row += [_node_name(item.input, names), "constant", "-"]
+        texts = local_rule_texts(step.node, ascii=ascii, lang=lang)
+        for item, rule in zip(step.contributions, texts, strict=True):
+            if rule.constant:
+                row += [_node_name(item.input, names), text(lang, "table_constant"), "-"]
             else:
                 row += [
                     _node_name(item.input, names),
@@ -338,20 +372,29 @@ def steps_table(steps: Sequence[BackwardStep], *, ascii: bool = False) -> str:
                     number(item.contribution),
                 ]
         rows.append(row)
-        rules.append(f"{number_:<4}  " + "; ".join(text.text for text in texts))
+        rules.append(f"{number_:<4}  " + "; ".join(rule.text for rule in texts))
     widths = [
-        max(len(row[column]) for row in rows if column < len(row)) for column in range(len(header))
+        max(_width(row[column]) for row in rows if column < len(row))
+        for column in range(len(header))
     ]
     lines = [
-        "  ".join(cell.ljust(widths[column]) for column, cell in enumerate(row)).rstrip()
+        "  ".join(_pad(cell, widths[column]) for column, cell in enumerate(row)).rstrip()
         for row in rows
     ]
     times = "x" if ascii else "\u00d7"
-    lines += [
-        "",
-        f"rules (out is the node, u and v its inputs; contribution = upstream {times} local):",
-    ]
+    lines += ["", text(lang, "table_rules", times=times)]
     return "\n".join(lines + rules)
+
+
+def _width(cell: str) -> int:
+    """How many terminal columns ``cell`` takes: a Chinese character takes two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in cell)
+
+
+def _pad(cell: str, width: int) -> str:
+    return cell + " " * (width - _width(cell))
 
 
 def _node_name(node: Value, names: dict[Value, str]) -> str:

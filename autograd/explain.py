@@ -12,12 +12,23 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from autograd.names import operation_form
+from autograd.strings import text
 
 if TYPE_CHECKING:
+    from autograd.backprop import BackwardStep
     from autograd.rules import LocalRule
     from autograd.value import Value
 
-__all__ = ["SYMBOLS", "RuleText", "legend", "local_rule_texts", "number", "pretty", "step_lines"]
+__all__ = [
+    "SYMBOLS",
+    "RuleText",
+    "explain_step",
+    "legend",
+    "local_rule_texts",
+    "number",
+    "pretty",
+    "step_lines",
+]
 
 # How the explanations call an op's operands; "out" is its result. The rules are written
 # in a and b (autograd.value.local_rules); they are shown in u and v, letters that
@@ -54,7 +65,7 @@ class RuleText(NamedTuple):
     text: str  # "d out/d u = 1 - out² = 1 - 0.9951² = 0.0098", or "v is a constant: ..."
 
 
-def local_rule_texts(node: Value, *, ascii: bool = False) -> list[RuleText]:
+def local_rule_texts(node: Value, *, ascii: bool = False, lang: str = "en") -> list[RuleText]:
     """For each input of ``node``: ``d out/d u = rule = rule with numbers = local``.
 
     A constant operand is said to be one: it is not differentiated (its local
@@ -64,13 +75,13 @@ def local_rule_texts(node: Value, *, ascii: bool = False) -> list[RuleText]:
 
     texts = []
     for symbol, rule in zip(SYMBOLS, local_rules(node), strict=False):
-        texts.append(RuleText(rule.constant, _rule_text(symbol, rule, ascii)))
+        texts.append(RuleText(rule.constant, _rule_text(symbol, rule, ascii, lang)))
     return texts
 
 
-def _rule_text(symbol: str, rule: LocalRule, ascii: bool) -> str:
+def _rule_text(symbol: str, rule: LocalRule, ascii: bool, lang: str) -> str:
     if rule.constant:
-        return f"{symbol} is a constant: not differentiated"
+        return text(lang, "rule_constant", symbol=symbol)
     formula = rule.formula
     for pattern, shown_symbol in zip(_RULE_SYMBOLS, SYMBOLS, strict=True):
         formula = pattern.sub(shown_symbol, formula)
@@ -94,13 +105,14 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def legend(node: Value, names: Mapping[Value, str]) -> str:
+def legend(node: Value, names: Mapping[Value, str], *, lang: str = "en") -> str:
     """``out = tanh(u), out is tanh(a*b + b**2), u is a*b + b**2``: what the letters are."""
     symbols = SYMBOLS[: len(node.inputs)]
-    parts = [f"out = {operation_form(node.op, symbols)}", f"out is {names[node]}"]
+    parts = [f"out = {operation_form(node.op, symbols)}"]
+    parts.append(text(lang, "legend_out", name=names[node]))
     for symbol, input_node in zip(symbols, node.inputs, strict=False):
-        parts.append(f"{symbol} is {names[input_node]}")
-    return ", ".join(parts)
+        parts.append(text(lang, "legend_input", symbol=symbol, name=names[input_node]))
+    return text(lang, "list_separator").join(parts)
 
 
 def step_lines(
@@ -110,6 +122,7 @@ def step_lines(
     names: Mapping[Value, str],
     *,
     ascii: bool = False,
+    lang: str = "en",
 ) -> list[str]:
     """One backward step in words: the op and upstream, then one line per input.
 
@@ -124,17 +137,57 @@ def step_lines(
     """
     times = "x" if ascii else "\u00d7"
     symbols = SYMBOLS[: len(node.inputs)]
-    lines = [
-        f"{names[node]}: out = {operation_form(node.op, symbols)}, upstream {number(upstream)}"
-    ]
-    rules = local_rule_texts(node, ascii=ascii)
+    form = operation_form(node.op, symbols)
+    lines = [text(lang, "step_head", name=names[node], form=form, upstream=number(upstream))]
+    rules = local_rule_texts(node, ascii=ascii, lang=lang)
     for symbol, item, rule in zip(symbols, contributions, rules, strict=True):
         input_name = names[item.input]
         if rule.constant:
-            lines.append(f"  {symbol} = {input_name} is a constant: not differentiated")
+            lines.append(text(lang, "step_constant", symbol=symbol, name=input_name))
             continue
         lines.append(
-            f"  {symbol} = {input_name}: {number(upstream)} {times} {number(item.local)} = "
-            f"{number(item.contribution)}; {rule.text}"
+            text(
+                lang,
+                "step_input",
+                symbol=symbol,
+                name=input_name,
+                upstream=number(upstream),
+                times=times,
+                local=number(item.local),
+                contribution=number(item.contribution),
+                rule=rule.text,
+            )
         )
     return lines
+
+
+def explain_step(
+    step: BackwardStep,
+    *,
+    lang: str | None = None,
+    params: object = None,
+    root: Value | None = None,
+) -> str:
+    """``str(step)``: the first line names the node and its op (``out = tanh(u)``) and the
+    upstream; then one line per input, ``upstream × local = contribution`` and the op's
+    derivative rule with its numbers. A constant input is said to be one.
+
+    ``lang`` is ``"en"`` or ``"zh"`` (by default ``autograd.set_language``'s). With
+    ``params=model`` a neuron's ops are named as the stepper names them (``layer 0,
+    neuron 2, sample 1``); pass the graph's ``root`` too, so that samples are counted over
+    the whole graph and not only below this node.
+
+    >>> from autograd import Value
+    >>> x = Value(0.5, label="x")
+    >>> print(next((x * 4.0).backward_steps()).explain(lang="zh"))
+    x*4：out = u*v，上游梯度 1
+      u = x：1 × 4 = 4；d out/d u = v = 4
+      v = 4 是常数：不求导
+    """
+    from autograd.names import node_names
+    from autograd.strings import check_language, default_language
+
+    lang = default_language() if lang is None else check_language(lang)
+    # labels, or sub-expressions such as tanh(w*x); with params, the model's names
+    names = node_names(step.node if root is None else root, params=params, lang=lang)
+    return "\n".join(step_lines(step.node, step.upstream, step.contributions, names, lang=lang))

@@ -17,7 +17,14 @@ from autograd.graph import topological_order
 from autograd.text import display_text, format_number
 from autograd.value import Constant, Value
 
-__all__ = ["ParameterName", "node_names", "operation_form", "parameter_names"]
+__all__ = [
+    "NamedGraph",
+    "ParameterName",
+    "named_nodes",
+    "node_names",
+    "operation_form",
+    "parameter_names",
+]
 
 MAX_NAME_LENGTH = 30
 
@@ -54,6 +61,7 @@ def node_names(
     params: Any = None,
     max_length: int = MAX_NAME_LENGTH,
     ascii: bool = False,
+    lang: str = "en",
 ) -> dict[Value, str]:
     """A short readable name for every node of ``root``'s graph.
 
@@ -74,16 +82,124 @@ def node_names(
     >>> node_names(out, max_length=12)[out]
     'tanh(… + …)'
     """
-    ellipsis = "..." if ascii else ELLIPSIS
-    short_names = {}
-    if params is not None:
-        short_names = {param: name.short for param, name in parameter_names(params).items()}
     nodes = topological_order(root)
     nodes.reverse()  # inputs first: every input is named before the nodes that use it
+    return named_nodes(nodes, params=params, max_length=max_length, ascii=ascii, lang=lang).names
+
+
+class NamedGraph(NamedTuple):
+    """The names of a graph's nodes, and with a model, its neuron applications."""
+
+    names: dict[Value, str]
+    applications: list[Any]  # autograd.neurons.NeuronApplication, in forward order
+    formulas: dict[Value, str]  # a neuron's output -> what it computes: "tanh(w·x + b)"
+
+
+def named_nodes(
+    nodes: list[Value],
+    *,
+    params: Any = None,
+    max_length: int = MAX_NAME_LENGTH,
+    ascii: bool = False,
+    lang: str = "en",
+) -> NamedGraph:
+    """``node_names`` for ``nodes`` already in order (inputs first), with the model's neurons.
+
+    With ``params``, each application of a neuron to a sample is named from the
+    model (``layer 0, neuron 2, sample 1``), and its ops read as the neuron's
+    formula does: ``w0·x0``, ``w·x``, ``w·x + b``, ``tanh(w·x + b)``.
+    """
+    from autograd.neurons import neuron_applications
+    from autograd.strings import check_language, text
+
+    check_language(lang)
+    ellipsis = "..." if ascii else ELLIPSIS
+    times = "*" if ascii else "\u00b7"
+    short_names: dict[Value, str] = {}
+    applications = []
+    if params is not None:
+        parameters = parameter_names(params)
+        short_names = {param: name.short for param, name in parameters.items()}
+        applications = neuron_applications(nodes, parameters, lang)
+    application_of = {}
+    for application in applications:
+        for op in application.nodes:
+            application_of[op] = application
+    weights_of = {}  # an application -> the parameters its products use
+    for application in applications:
+        weights_of[application] = {
+            item
+            for op in application.nodes
+            if op.op == "*"
+            for item in op.inputs
+            if item in short_names
+        }
+    uses: dict[Value, frozenset[Value]] = {}  # an op of a neuron -> the parameters under it
     named: dict[Value, _Name] = {}
-    for node in nodes:
-        named[node] = _name(node, named, short_names, max_length, ellipsis)
-    return {node: name.text for node, name in named.items()}
+    formulas: dict[Value, str] = {}
+    for index, node in enumerate(nodes):
+        application = application_of.get(node)
+        if application is None:
+            name = _name(node, named, short_names, max_length, ellipsis)
+        else:
+            name = _neuron_op_name(
+                node, application, named, short_names, weights_of[application], uses, times
+            )
+            if name is None:
+                name = _name(node, named, short_names, max_length, ellipsis)
+            if node is application.output:
+                formulas[node] = name.text
+                title = text(
+                    lang, "neuron_name", group=application.title, sample=application.sample
+                )
+                name = _Name(title, 0, title)
+        if node._input_a is not None and not any(char.isalpha() for char in name.text):
+            # "… + …" or "(… - 1)*2" names nothing: a temporary's name says where it is
+            # (t7 is the drawing's n7, and its box shows the name)
+            name = _Name(f"t{index}", _ATOM, f"t{index}")
+        named[node] = name
+    return NamedGraph({node: name.text for node, name in named.items()}, applications, formulas)
+
+
+def _neuron_op_name(
+    node: Value,
+    application: Any,
+    named: Mapping[Value, _Name],
+    short_names: Mapping[Value, str],
+    weights: set[Value],
+    uses: dict[Value, frozenset[Value]],
+    times: str,
+) -> _Name | None:
+    """The name of an op of a neuron, from the neuron's formula (None: named as usual)."""
+    inside = set(application.nodes)
+    used = frozenset(item for item in node.inputs if item in short_names)
+    for item in node.inputs:
+        if item in inside:
+            used |= uses[item]
+    uses[node] = used
+    direct = [item for item in node.inputs if item in short_names]
+    if node.op == "*" and len(direct) == 1 and len(node.inputs) == 2:
+        (weight,) = direct
+        other = node.inputs[1] if node.inputs[0] is weight else node.inputs[0]
+        short = short_names[weight]
+        stem = short.rstrip("0123456789") or short
+        index = short[len(stem) :]
+        if (
+            other.is_leaf
+            and isinstance(other.label, str)
+            and other.label
+            and other not in short_names
+        ):
+            other_name = named[other].text
+        else:
+            other_name = "x" + index
+        text = f"{short}{times}{other_name}"
+        return _Name(text, _PRODUCT, text)
+    if node.op == "+" and len(weights) > 1 and used == weights:
+        stem = short_names[next(iter(weights))].rstrip("0123456789") or "w"
+        text = f"{stem}{times}x"
+        return _Name(text, _PRODUCT, text)
+    return None
 
 
 def operation_form(op: str, operands: tuple[str, ...] = ("a", "b")) -> str:
@@ -235,7 +351,9 @@ def _combine(op: str, operands: list[_Name]) -> tuple[str, int]:
     if op == "neg":
         return "-" + _wrap(operands[0], _UNARY), _UNARY
     inside = ", ".join(operand.text for operand in operands)
-    return f"{op}({inside})", _ATOM
+    # an op's name as the drawing shows it, cut (a hostile op may be a million characters)
+    shown = display_text(op, MAX_NAME_LENGTH) if isinstance(op, str) else "op"
+    return f"{shown}({inside})", _ATOM
 
 
 def _wrap(operand: _Name, binding: int, *, sign: bool = False) -> str:

@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any, Literal
 
 from autograd.graph import topological_order
-from autograd.names import ParameterName, parameter_names
+from autograd.names import ParameterName, named_nodes, parameter_names
 from autograd.text import MAX_LABEL_CHARS, MAX_TOOLTIP_CHARS, display_text, format_number
 from autograd.value import Constant, Value
 
@@ -103,6 +103,7 @@ def dot_source(
     show_grad: bool = True,
     max_nodes: int = MAX_NODES,
     params: Any = None,
+    lang: str = "en",
 ) -> str:
     """The Graphviz DOT text for the graph that produced ``root``.
 
@@ -129,8 +130,8 @@ def dot_source(
         node [fontname=Helvetica fontsize=11]
         edge [arrowsize=0.7]
         n0 [label="2" id=n0 shape=box style="dashed,filled" fillcolor="#f3f4f6"]
-        n1 [label="{ x | data 3 }" id=n1 shape=record style=filled fillcolor="#dbeafe"]
-        n2 [label="{ data 6 }" id=n2 shape=record penwidth=2]
+        n1 [label="x | data 3" id=n1 shape=record style=filled fillcolor="#dbeafe"]
+        n2 [label="x*2 | data 6" id=n2 shape=record penwidth=2]
         n2_op [label="*" id=n2_op shape=ellipse style=filled fillcolor="#fef3c7" fontsize=10
                height=0.3 margin="0.03,0.01"]
         n1 -> n2_op [id=e2_0]
@@ -138,16 +139,38 @@ def dot_source(
         n2_op -> n2 [id=e2_out]
     }
     """
+    check_drawing(root, rankdir, max_nodes)
+    nodes = topological_order(root)
+    nodes.reverse()  # inputs first: n0 is computed first, the root is last
+    # an op's box shows the name text gives it (a*b, w·x + b, layer 0, neuron 2, sample 1)
+    names = named_nodes(nodes, params=params, lang=lang).names
+    return dot_from_view(nodes, names, rankdir=rankdir, show_grad=show_grad, params=params)
+
+
+def check_drawing(root: object, rankdir: str, max_nodes: int) -> None:
+    """What ``dot_source`` checks before it walks the graph: a Value, a rankdir, the size."""
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value to draw, got {type(root).__name__}")
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be one of 'LR', 'RL', 'TB', 'BT', got {rankdir!r}")
     check_node_limit(root, max_nodes)
-    nodes = topological_order(root)
-    nodes.reverse()  # inputs first: n0 is computed first, the root is last
+
+
+def dot_from_view(
+    nodes: list[Value],
+    names: dict[Value, str],
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    params: Any = None,
+) -> str:
+    """``dot_source`` from a graph already walked: ``nodes`` inputs first (the root last),
+    ``names`` from ``autograd.names.named_nodes``. The stepper and the animation walk the
+    graph once and draw it from that one view."""
+    root = nodes[-1]
     if params is not None:
-        return "".join(_model_dot_lines(nodes, root, rankdir, show_grad, params))
-    return "".join(_dot_lines(nodes, root, rankdir, show_grad))
+        return "".join(_model_dot_lines(nodes, root, rankdir, show_grad, params, names))
+    return "".join(_dot_lines(nodes, root, rankdir, show_grad, names))
 
 
 def count_values(root: Value, stop_after: int) -> int:
@@ -189,7 +212,9 @@ def check_node_limit(root: Value, max_nodes: int) -> None:
         )
 
 
-def _dot_lines(nodes: list[Value], root: Value, rankdir: str, show_grad: bool) -> list[str]:
+def _dot_lines(
+    nodes: list[Value], root: Value, rankdir: str, show_grad: bool, names: dict[Value, str]
+) -> list[str]:
     position = {node: index for index, node in enumerate(nodes)}
     from_copy = _edges_drawn_from_copies(nodes, position)
     quick = _QUICK_LAYOUT if len(nodes) > QUICK_LAYOUT_NODES else ""
@@ -201,7 +226,8 @@ def _dot_lines(nodes: list[Value], root: Value, rankdir: str, show_grad: bool) -
     ]
     for index, node in enumerate(nodes):
         name = f"n{index}"
-        lines.append(f"\t{name} {_value_attributes(node, index, node is root, show_grad)}\n")
+        attributes = _value_attributes(node, index, node is root, show_grad, names[node], rankdir)
+        lines.append(f"\t{name} {attributes}\n")
         if node.is_leaf:
             continue
         lines.append("\t" + _op_statement(node, index))
@@ -215,7 +241,12 @@ def _dot_lines(nodes: list[Value], root: Value, rankdir: str, show_grad: bool) -
 
 
 def _model_dot_lines(
-    nodes: list[Value], root: Value, rankdir: str, show_grad: bool, params: Any
+    nodes: list[Value],
+    root: Value,
+    rankdir: str,
+    show_grad: bool,
+    params: Any,
+    names: dict[Value, str],
 ) -> list[str]:
     """``_dot_lines`` for a model: parameters, data and the ops of each neuron boxed together.
 
@@ -224,7 +255,9 @@ def _model_dot_lines(
     ``layers.0.neurons.3``). An op joins the cluster of a parameter it uses
     directly (``w * x``), or else of its inputs when they all share one (the
     sum and activation of a neuron); anything that mixes modules, such as the
-    loss, stays outside. Leaves that are not parameters are data: no grad shown.
+    loss, stays outside. A constant joins the box of the op that reads it. Leaves
+    that are not parameters are data: no grad shown. Ops show their names
+    (``w0·x0``, ``w·x + b``, ``layer 0, neuron 2, sample 1``: see ``named_nodes``).
     """
     named = parameter_names(params)
     position = {node: index for index, node in enumerate(nodes)}
@@ -242,15 +275,25 @@ def _model_dot_lines(
             else:
                 shared = {owner[item] for item in node.inputs}
                 owner[node] = shared.pop() if len(shared) == 1 else ()
+    # a constant (a sample's feature, the 2 of a square) is drawn beside the op that reads
+    # it, inside that op's box, so that no bundle of edges crosses the picture to reach it
+    readers: dict[Value, set[tuple[str, ...]]] = {}
+    for node in nodes:
+        for item in node.inputs:
+            if type(item) is Constant:
+                readers.setdefault(item, set()).add(owner[node])
+    for constant, owners in readers.items():
+        if len(owners) == 1:
+            owner[constant] = owners.pop()
     statements: dict[tuple[str, ...], list[str]] = {}
     edges = []
     for index, node in enumerate(nodes):
         name = f"n{index}"
         if type(node) is Constant:
-            attributes = _value_attributes(node, index, False, show_grad)
+            attributes = _value_attributes(node, index, False, show_grad, names[node], rankdir)
         else:
             attributes = _model_value_attributes(
-                node, index, node is root, show_grad, rankdir, named.get(node)
+                node, index, node is root, show_grad, rankdir, named.get(node), names[node]
             )
         lines = statements.setdefault(owner[node], [])
         lines.append(f"{name} {attributes}\n")
@@ -326,6 +369,7 @@ def _model_value_attributes(
     show_grad: bool,
     rankdir: str,
     parameter: ParameterName | None,
+    text_name: str,
 ) -> str:
     """A Value of a model's drawing: its fields stacked, so that the picture stays narrow."""
     name = f"n{index}"
@@ -335,6 +379,8 @@ def _model_value_attributes(
         fields.append(_escape_record(_markup(display_text(parameter.short))))
     elif drawn_label:
         fields.append(_escape_record(_markup(drawn_label)))
+    elif not node.is_leaf:
+        fields.append(_escape_record(_markup(text_name)))
     fields.append(f"data {_escape_record(_number_text(node.data, 'data', node, index))}")
     is_data = node.is_leaf and parameter is None
     if show_grad and not is_data:  # the grad of an input or a target is never used
@@ -450,7 +496,9 @@ def _copy_attributes(node: Value, index: int, name: str) -> str:
     )
 
 
-def _value_attributes(node: Value, index: int, is_root: bool, show_grad: bool) -> str:
+def _value_attributes(
+    node: Value, index: int, is_root: bool, show_grad: bool, text_name: str, rankdir: str
+) -> str:
     name = f"n{index}"
     if type(node) is Constant:
         return (
@@ -461,10 +509,16 @@ def _value_attributes(node: Value, index: int, is_root: bool, show_grad: bool) -
     label, tooltip = _drawn(node.label, "label", node, index)
     if label:
         fields.append(_escape_record(_markup(label)))
+    elif not node.is_leaf:
+        fields.append(_escape_record(_markup(text_name)))  # the sub-expression: a*b
     fields.append(f"data {_escape_record(_number_text(node.data, 'data', node, index))}")
     if show_grad:
         fields.append(f"grad {_escape_record(_number_text(node.grad, 'grad', node, index))}")
-    record = "{ " + " | ".join(fields) + " }"
+    # name, data and grad stacked across the rank direction, so that a small graph is narrow
+    # enough to be read whole (a record's fields run across the ranks; braces turn them)
+    record = " | ".join(fields)
+    if rankdir in ("TB", "BT"):
+        record = "{ " + record + " }"
     style = ""
     if node.is_leaf:
         style = f' style=filled fillcolor="{_FILL_PARAMETER}"'
@@ -623,6 +677,7 @@ def draw_dot(
     show_grad: bool = True,
     max_nodes: int = MAX_NODES,
     params: Any = None,
+    lang: str = "en",
 ) -> graphviz.Digraph:
     """The graph behind ``root`` as a ``graphviz.Digraph`` (Jupyter shows it as SVG).
 
@@ -633,7 +688,9 @@ def draw_dot(
     ``to_svg`` renders it to text. With
     ``params=model`` (a Module or ``(name, Value)`` pairs) parameters get short
     names (``w1``, ``b``; the full name is the tooltip), each neuron and layer a
-    labelled box, and the other leaves (inputs, targets) are drawn as data.
+    labelled box, and the other leaves (inputs, targets) are drawn as data. Op
+    boxes show their names (``a*b``; with a model ``layer 0, neuron 2, sample 1``),
+    in Chinese with ``lang="zh"``.
 
     >>> from autograd import Value
     >>> x = Value(3.0, label="x")
@@ -642,7 +699,7 @@ def draw_dot(
     (5, True)
     """
     source = dot_source(
-        root, rankdir=rankdir, show_grad=show_grad, max_nodes=max_nodes, params=params
+        root, rankdir=rankdir, show_grad=show_grad, max_nodes=max_nodes, params=params, lang=lang
     )
     if not isinstance(format, str) or not format:
         raise ValueError(

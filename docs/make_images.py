@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograd import Value, save_html
+from autograd import Value, save_animation, save_html
 from autograd.files import write_text_atomically
 from autograd.render import dot_source, svg_from_dot
 from nn import MLP, mse_loss
@@ -26,6 +26,8 @@ CLI_EXAMPLE = ["tanh(w*x + b)", "w=-0.7", "x=1.5", "b=0.4"]
 XS = [[2.0, 3.0], [3.0, -1.0], [0.5, 1.0], [1.0, 1.0]]
 YS = [1.0, -1.0, -1.0, 1.0]
 SCREENSHOT_VIEWPORT = {"width": 1280, "height": 720}
+# the Chinese guide's picture of the stepper, at the window the browser tests use
+CHINESE_VIEWPORT = {"width": 1280, "height": 800}
 
 
 def neuron() -> Value:
@@ -56,12 +58,14 @@ def readme_expression() -> Value:
 
 
 def _stepper_pages(folder: Path) -> dict[str, Path]:
-    """The two pages the browser test checks, to be shown at their first, middle and last step."""
+    """The pages the browser tests check, to be shown at their first, middle and last step."""
     loss, model = mlp_loss(4)
+    title = "MSE of MLP(2, [4, 1]) over 4 samples"
     return {
-        "mlp-steps": save_html(
-            loss, folder / "mlp.html", title="MSE of MLP(2, [4, 1]) over 4 samples", params=model
-        ),
+        # with params=: the network level, a box per neuron per sample
+        "network-steps": save_html(loss, folder / "network.html", title=title, params=model),
+        # the same loss without params=: every scalar op
+        "mlp-steps": save_html(loss, folder / "mlp.html", title=title),
         "expression-steps": save_html(
             readme_expression(), folder / "expression.html", title="tanh(a*b + b**2)"
         ),
@@ -95,6 +99,11 @@ def make_svgs(out: Path) -> list[Path]:
             out / "mlp.svg", svg_from_dot(dot_source(loss, params=model), backend="wasm")
         )
     )
+    # the README's animation: the command line's expression, played by save_animation
+    w, x, b = Value(0.5, label="w"), Value(2.0, label="x"), Value(-1.0, label="b")
+    written.append(save_animation((w * x + b).tanh(), out / "backprop.svg", title="tanh(w*x + b)"))
+    loss, model = mlp_loss(2)
+    written.append(save_animation(loss, out / "network-backprop.svg", params=model))
     return written
 
 
@@ -136,8 +145,26 @@ def make_stepper_screenshots(out: Path, page_path: Path) -> list[Path]:
                 target = out / f"{name}-{where}.png"
                 page.screenshot(path=str(target))
                 written.append(target)
+        page.close()
+        written.append(_chinese_screenshot(browser, Path(folder), out))
         browser.close()
     return written
+
+
+def _chinese_screenshot(browser: object, folder: Path, out: Path) -> Path:
+    """The stepper in Chinese at 1280x800, inside a neuron's scalar ops, for the Chinese guide."""
+    loss, model = mlp_loss(4)
+    page_path = save_html(
+        loss, folder / "zh.html", title="MLP(2, [4, 1]) 在 4 个样本上的均方误差", params=model,
+        lang="zh",
+    )  # fmt: skip
+    page = browser.new_page(viewport=CHINESE_VIEWPORT)  # type: ignore[attr-defined]
+    page.goto(page_path.resolve().as_uri())
+    page.evaluate("window.stepper.go(7)")  # the output neuron of the first sample
+    target = out / "stepper-zh.png"
+    page.screenshot(path=str(target))
+    page.close()
+    return target
 
 
 def main() -> None:

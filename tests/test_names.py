@@ -164,7 +164,17 @@ def test_names_with_params_use_the_short_names():
     model = MLP(2, [1], activation="tanh", seed=0)
     loss = mse_loss(model([2.0, 3.0]), 1.0)
     names = node_names(loss, params=model)
-    assert names[loss] == "(w0*2 + w1*3 + b - 1)*(\u2026 - 1)"
+    output = loss.inputs[0].inputs[0]
+    assert names[output] == "layer 0, neuron 0, sample 0"
+    # "(layer 0, neuron 0, sample 0) - 1" is too long, and "… - 1" names nothing: the
+    # difference is a temporary named by its place in the drawing, t<index> for n<index>
+    order = topological_order(loss)
+    order.reverse()
+    difference = loss.inputs[0]
+    assert names[difference] == f"t{order.index(difference)}"
+    assert names[loss] == f"t{order.index(difference)}*t{order.index(difference)}"
+    assert [names[node] for node in output.inputs] == ["w\u00b7x", "b"]
+    assert [names[node] for node in output.inputs[0].inputs] == ["w0\u00b7x0", "w1\u00b7x1"]
     assert "layers" not in " ".join(names.values())
 
 

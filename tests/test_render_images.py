@@ -14,10 +14,13 @@ SCREENSHOTS = (
     "stepper.png",
     *[
         f"{page}-{where}.png"
-        for page in ("mlp-steps", "expression-steps")
+        for page in ("network-steps", "mlp-steps", "expression-steps")
         for where in ("first", "middle", "last")
     ],
 )
+# the Chinese guide (docs/*.zh.md) shows this one
+CHINESE_SCREENSHOT = "stepper-zh.png"
+PICTURES = ("neuron.svg", "square.svg", "cli-graph.svg", "mlp.svg", "network-backprop.svg")
 
 
 def texts(path: Path) -> list[str]:
@@ -33,7 +36,7 @@ def test_make_images_writes_every_picture(tmp_path):
         cwd=tmp_path,
     )
     assert completed.returncode == 0, completed.stderr
-    for name in ("neuron.svg", "square.svg", "cli-graph.svg", "mlp.svg"):
+    for name in (*PICTURES, "backprop.svg"):
         made = tmp_path / name
         # what the committed picture says (labels, data, grads) is what the code draws today
         assert texts(made) == texts(IMAGES / name), (
@@ -41,12 +44,19 @@ def test_make_images_writes_every_picture(tmp_path):
         )
     assert (tmp_path / "neuron-steps.html").read_text().startswith("<!DOCTYPE html>")
     if "skipped stepper.png" not in completed.stderr:
-        for name in SCREENSHOTS:
+        for name in (*SCREENSHOTS, CHINESE_SCREENSHOT):
             assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
 
 
 def test_visualizing_doc_shows_only_pictures_that_exist():
     doc = (ROOT / "docs" / "visualizing.md").read_text(encoding="utf-8")
-    for name in ("neuron.svg", "square.svg", "cli-graph.svg", "mlp.svg", *SCREENSHOTS):
+    for name in (*PICTURES, *SCREENSHOTS):
         assert f"](images/{name})" in doc
         assert (IMAGES / name).is_file()
+    assert (IMAGES / CHINESE_SCREENSHOT).is_file()
+
+
+def test_readme_shows_the_animation():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "](docs/images/backprop.svg)" in readme
+    assert "<script" not in (IMAGES / "backprop.svg").read_text(encoding="utf-8")

@@ -119,7 +119,7 @@ def test_data_and_targets_are_drawn_as_data_without_a_grad():
         assert "class=parameter" in line and "| grad " in line
     # without params= the drawing is as before: x and y are blue leaves with a grad
     plain = dot_source(loss)
-    assert "class=" not in plain and 'label="{ x | data 2 | grad' in plain
+    assert "class=" not in plain and 'label="x | data 2 | grad' in plain
 
 
 def test_params_as_pairs_or_dict_draw_the_same():
@@ -145,7 +145,8 @@ def test_the_2_4_1_mlp_is_narrower_with_params(tmp_path):
 
     with_params = to_svg(loss, params=model, backend="wasm")
     without = to_svg(loss, backend="wasm")
-    assert width(with_params) < 0.7 * width(without)
+    # both stack name, data and grad; the model's boxes of neurons keep it narrower still
+    assert width(with_params) < 0.8 * width(without)
     written = save_svg(loss, tmp_path / "mlp.svg", params=model, backend="wasm")
     assert written.read_text(encoding="utf-8") == with_params
 

@@ -266,7 +266,9 @@ def pages(tmp_path_factory):
     drawn = len(nodes) + sum(1 for node in nodes if not node.is_leaf)  # a Value or an op each
     assert 250 <= drawn <= 350
     return {
+        # with params= the page opens at the network level (tests/test_stepper_network.py)
         "mlp": (save_html(loss, folder / "mlp.html", params=model), loss),
+        "mlp-scalar": (save_html(loss, folder / "mlp-scalar.html"), loss),
         "small": (save_html(readme_expression(), folder / "small.html"), readme_expression()),
     }
 
@@ -326,14 +328,20 @@ def check_readable(page, number: int, *, inputs_too: bool) -> None:
     assert report["explain"]["right"] - report["explain"]["left"] > 200
     assert report["heading"].startswith(f"Step {number} of ")
     assert page.locator("#heading").is_visible()
-    assert page.locator("#lines li").first.is_visible()
+    # a step through a whole neuron shows what its parameters receive as a table
+    assert page.locator("#lines li").first.is_visible() or page.locator("#receives").is_visible()
 
 
-@pytest.mark.parametrize("name", ["mlp", "small"])
+@pytest.mark.parametrize("name", ["mlp", "mlp-scalar", "small"])
 def test_every_step_is_readable_first_middle_last(browser, pages, page, name):
     path, root = pages[name]
-    count = len(list(root.backward_steps()))
     page.goto(path.as_uri())
+    count = page.evaluate("window.stepper.count")
+    level = "network" if name == "mlp" else "scalar"
+    assert page.locator("body").get_attribute("data-level") == level
+    assert page.locator("body").get_attribute("data-steps") == str(count)
+    if level == "scalar":
+        assert count == len(list(root.backward_steps()))
     assert page.locator("body").get_attribute("data-step") == "0"  # opens at the start
     inputs_too = name == "small"
     page.keyboard.press("ArrowRight")
