@@ -18,13 +18,17 @@ offline. Needs the ``docs`` extra and Node's ``npm``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
+import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,6 +120,27 @@ def copy_playground_files(site_dir: Path, node_modules: Path, wheels: Sequence[P
         _copy(wheel, wheel_dir / wheel.name)
     listing = {"wheels": [wheel.name for wheel in wheels]}
     write_text_atomically(wheel_dir / "wheels.json", json.dumps(listing, indent=2) + "\n")
+
+
+@contextlib.contextmanager
+def serving(site_dir: Path) -> Iterator[str]:
+    """Serve ``site_dir`` on 127.0.0.1 at a free port, as ``python -m http.server`` does;
+    yield its address (``http://127.0.0.1:PORT``). For the tests and the benchmark."""
+
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 def _copy(source: Path, target: Path) -> None:
