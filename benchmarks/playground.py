@@ -9,6 +9,9 @@ every other address blocked.
 - **cold start**: a fresh browser context each time (empty cache), page open
   to the first result on the page (Pyodide loaded, the wheel installed, viz.js
   ready, the neuron preset computed and drawn); also when Python was ready.
+  Beside it, alternating with it so that both see the same load on the
+  machine, a bare page that only loads the same Pyodide: the ratio says what
+  the playground adds to Pyodide's own start, which no page can shorten.
 - **rerun, MLP preset**: the 2-[4]-1 MLP on 4 samples, Run clicked again:
   "compute" is the page's own clock around the Python call (the CLI, the
   stepper page, the viz.js layout); "to stepper shown" runs from the click to
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import platform
 import shutil
 import statistics
@@ -53,6 +57,21 @@ async () => {
   });
   return [window.playground.lastRunMs, performance.now() - started];
 }
+"""
+
+
+# a page that loads Pyodide and nothing else, written beside the playground's files
+BARE_PAGE = "bare-pyodide-benchmark.html"
+_BARE_PAGE_TEXT = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Pyodide alone</title></head><body>
+<script src="vendor/pyodide/pyodide.js"></script>
+<script>
+loadPyodide({ indexURL: new URL("vendor/pyodide/", document.baseURI).href }).then(() => {
+  window.pythonReadyMs = performance.now();
+  document.body.setAttribute("data-ready", "true");
+});
+</script>
+</body></html>
 """
 
 
@@ -92,6 +111,19 @@ def cold_start(browser, address: str, blocked: list[str]) -> tuple[float, float]
             "[window.playground.coldStartMs, window.playground.pythonReadyMs]"
         )
         return python_ms / 1000, first_result_ms / 1000
+    finally:
+        context.close()
+
+
+def bare_pyodide_start(browser, address: str, blocked: list[str]) -> float:
+    """Seconds from opening a page that loads only Pyodide to Python ready."""
+    context = browser.new_context()
+    try:
+        blocking_other_addresses(context, address, blocked)
+        page = context.new_page()
+        page.goto(f"{address}/assets/playground/{BARE_PAGE}")
+        page.wait_for_selector("body[data-ready=true]", state="attached", timeout=120_000)
+        return page.evaluate("window.pythonReadyMs") / 1000
     finally:
         context.close()
 
@@ -141,12 +173,20 @@ def main() -> None:
             site = Path(scratch) / "site"
             build_site.build_site(site)
         blocked: list[str] = []
-        with build_site.serving(site) as address, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            starts = [cold_start(browser, address, blocked) for _ in range(arguments.repeats)]
-            runs = reruns(browser, address, blocked, 4 * arguments.repeats)
-            version = browser.version
-            browser.close()
+        bare_page = site / "assets" / "playground" / BARE_PAGE
+        bare_page.write_text(_BARE_PAGE_TEXT, encoding="utf-8")
+        try:
+            with build_site.serving(site) as address, sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+                starts, bare = [], []
+                for _repeat in range(arguments.repeats):
+                    bare.append(bare_pyodide_start(browser, address, blocked))
+                    starts.append(cold_start(browser, address, blocked))
+                runs = reruns(browser, address, blocked, 4 * arguments.repeats)
+                version = browser.version
+                browser.close()
+        finally:
+            bare_page.unlink()
     python_ready = [python for python, _first in starts]
     first_result = [first for _python, first in starts]
     compute = [one for one, _shown in runs]
@@ -157,11 +197,14 @@ def main() -> None:
     print("| playground | time | target |")
     print("| --- | --: | --- |")
     met = statistics.median(first_result) < COLD_START_TARGET_S
+    print(f"| Pyodide alone (a bare page): open to Python ready | {spread(bare)} | |")
     print(f"| cold start: page open to Python ready | {spread(python_ready)} | |")
     print(
         f"| cold start: page open to the first result | {spread(first_result)} | "
         f"< {COLD_START_TARGET_S:g} s: {'met' if met else 'NOT met'} |"
     )
+    ratio = statistics.median(first_result) / statistics.median(bare)
+    print(f"| first result / Pyodide alone | {ratio:.2f}x | |")
     met = statistics.median(shown) < RERUN_TARGET_S
     print(f"| rerun, MLP preset: compute and lay out | {spread(compute, 'ms', 1000)} | |")
     print(
@@ -171,6 +214,8 @@ def main() -> None:
     outside = sorted(set(blocked))
     print()
     print(f"requests to other addresses (blocked): {outside or 'none'}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average (1 min) at the end: {load:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":
