@@ -155,38 +155,72 @@
 
   async function start() {
     setStatus("loadingPython");
-    const viz = window.Viz.instance();  // its WebAssembly compiles while Python loads
+    const query = new URLSearchParams(window.location.search);
+    const chosen = query.has("expr")
+      ? { expr: query.get("expr"), vars: query.get("vars") || "" }
+      : PRESETS[0];
+    elements.expr.value = chosen.expr;
+    elements.vars.value = chosen.vars;
+    // viz.js loads and compiles, and the wheel downloads, while Python loads
+    const viz = loadScript(new URL("vendor/viz-global.js", assets)).then(() =>
+      window.Viz.instance()
+    );
+    const wheels = fetchWheels();
+    const phases = window.playground.phases;
+    let mark = performance.now();
+    function phase(name) {
+      const now = performance.now();
+      phases[name] = now - mark;
+      mark = now;
+    }
     const pyodide = await window.loadPyodide({ indexURL: new URL("vendor/pyodide/", assets).href });
     const pythonMs = performance.now();
     window.playground.pythonReadyMs = pythonMs;
+    phase("python");
     setStatus("installing");
-    const listing = await fetchOk(new URL("wheels/wheels.json", assets));
     const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
-    for (const name of (await listing.json()).wheels) {
-      const wheel = await fetchOk(new URL("wheels/" + name, assets));
-      pyodide.unpackArchive(await wheel.arrayBuffer(), "wheel", { extractDir: sitePackages });
+    for (const wheel of await wheels) {
+      pyodide.unpackArchive(wheel, "wheel", { extractDir: sitePackages });
     }
+    phase("install");
+    const playground = pyodide.pyimport("autograd.playground");
+    phase("import");
     setStatus("loadingGraphviz");
     const graphviz = await viz;
+    phase("graphviz");
     pyodide.pyimport("autograd.render").set_svg_renderer((dot) =>
       graphviz.renderString(dot, { format: "svg" })
     );
-    runInPython = pyodide.pyimport("autograd.playground").run;
+    runInPython = playground.run;
     elements.run.disabled = false;
-
-    const query = new URLSearchParams(window.location.search);
-    if (query.has("expr")) {
-      elements.expr.value = query.get("expr");
-      elements.vars.value = query.get("vars") || "";
-    } else {
-      elements.expr.value = PRESETS[0].expr;
-      elements.vars.value = PRESETS[0].vars;
-    }
     runNow(stepFromHash());
+    phase("firstRun");
     const firstResultMs = performance.now();
     window.playground.coldStartMs = firstResultMs;
     setStatus("ready", (pythonMs / 1000).toFixed(1), (firstResultMs / 1000).toFixed(1));
     root.setAttribute("data-ready", "true");
+  }
+
+  function loadScript(url) {
+    // viz.js is 1.3 MB of script: added once Pyodide's own files are on their way
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url.href;
+      script.onload = resolve;
+      script.onerror = () => reject(new Error(url.pathname + " could not be loaded"));
+      document.head.appendChild(script);
+    });
+  }
+
+  async function fetchWheels() {
+    // wheels.json lists this project's wheel (and would list any pure-Python dependency)
+    const listing = await (await fetchOk(new URL("wheels/wheels.json", assets))).json();
+    return Promise.all(
+      listing.wheels.map(async (name) => {
+        const response = await fetchOk(new URL("wheels/" + name, assets));
+        return response.arrayBuffer();
+      })
+    );
   }
 
   async function fetchOk(url) {
@@ -226,6 +260,7 @@
     run: runNow,
     presets: PRESETS,
     pythonReadyMs: null,
+    phases: {},  // how long each part of the start took
     coldStartMs: null,
     lastRunMs: null,
   };
