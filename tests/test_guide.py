@@ -75,8 +75,12 @@ def test_every_linked_picture_and_page_exists_and_is_valid(path):
             page = path.read_text(encoding="utf-8")
             assert page.startswith("<!DOCTYPE html>"), f"images/{name} is not an HTML page"
             assert ET.fromstring(inline_svg(page)).tag == SVG_TAG
+        elif name.endswith(".png"):  # a screenshot (docs/make_images.py), 1280x800
+            header = path.read_bytes()[:24]
+            assert header[:8] == b"\x89PNG\r\n\x1a\n", f"images/{name} is not a PNG"
+            assert (int.from_bytes(header[16:20]), int.from_bytes(header[20:24])) == (1280, 800)
         else:
-            pytest.fail(f"images/{name}: expected an .svg picture or an .html stepper page")
+            pytest.fail(f"images/{name}: expected .svg, .html or a .png screenshot")
 
 
 @pytest.mark.parametrize("path", GUIDES, ids=by_name)
@@ -239,7 +243,10 @@ def test_the_chinese_edition_has_the_same_sections_and_code_blocks():
     for english_body, (chinese_heading, chinese_body) in zip(
         english.values(), chinese.items(), strict=True
     ):
-        assert linked_images(chinese_body) == linked_images(english_body), chinese_heading
+        # the Chinese edition may add pictures of its own (named *-zh.*): the stepper in Chinese
+        chinese_images = [name for name in linked_images(chinese_body) if "-zh." not in name]
+        assert chinese_images == linked_images(english_body), chinese_heading
+    assert "stepper-zh.png" in linked_images(GUIDE_ZH.read_text(encoding="utf-8"))
     # every block of the English guide is in the Chinese one, in order; only comments differ
     # (the Chinese edition adds one: the primer's notation beside the training loop)
     english_blocks = fence_languages_and_code(GUIDE)
