@@ -69,6 +69,13 @@ class Value:
     >>> c.backward()
     >>> c.data, a.grad, b.grad
     (3.0, -3.0, -4.0)
+
+    A Value takes attributes of your own, as micrograd's and PyTorch's do
+    (optimizer state, a colour for a drawing); pickle and deepcopy carry them:
+
+    >>> a.m = 0.9 * a.grad  # a momentum, kept on the parameter
+    >>> a.m
+    -2.7
     """
 
     # Inputs and their local derivatives live in fixed slots rather than tuples:

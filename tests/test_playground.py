@@ -492,7 +492,7 @@ def test_the_address_fills_runs_and_restores_the_step(browser, served):
 
 
 def test_chinese_follows_the_site_language_and_the_switch(browser, served):
-    address, site = served
+    address, _site = served
     visit = Visit(browser, address)
     try:
         # the Chinese edition of the site, as mkdocs builds it: its own address, its own

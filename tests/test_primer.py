@@ -177,7 +177,7 @@ def test_the_demo_table_in_the_guide_is_what_the_demo_prints(rows, guide):
 # the primer's two slips, quoted word for word in section 1 of both editions (its 3.2.2
 # and 3.2.1), each beside its correction
 PRIMER_SLIPS = {
-    "3.2.2": "前向传播。例如，我们可以使用 chain rule 计算每个节点的输出",  # noqa: RUF001
+    "3.2.2": "前向传播。例如，我们可以使用 chain rule 计算每个节点的输出",
     "3.2.1": "从输出层向前传播输入",
 }
 
