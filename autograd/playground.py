@@ -18,8 +18,11 @@ from autograd.render import GraphTooLargeError, RenderError
 from autograd.stepper import stepper_page
 
 
-def run(expression: str, variables: str) -> dict[str, Any]:
+def run(expression: str, variables: str, lang: str = "en") -> dict[str, Any]:
     """Run the CLI on ``expression`` and ``variables`` (``"w=0.5 x=2"``) and draw its stepper.
+
+    ``lang`` (``"en"`` or ``"zh"``) is the stepper page's language; the CLI's lines are
+    the same in both.
 
     Returns ``{"ok", "lines", "page", "problem"}``: ``lines`` are the CLI's
     standard output (the value, then ``d/dNAME = ...``) when ``ok``, else its
@@ -43,7 +46,7 @@ def run(expression: str, variables: str) -> dict[str, Any]:
     lines = output.getvalue().splitlines()
     try:
         root, _leaves = build_graph(expression, parse_assignments(words))
-        page = stepper_page(root, title=expression)
+        page = stepper_page(root, title=expression, lang=lang)
     except (CliError, RenderError, GraphTooLargeError) as error:
         return {"ok": True, "lines": lines, "page": "", "problem": " ".join(str(error).split())}
     return {"ok": True, "lines": lines, "page": page, "problem": ""}

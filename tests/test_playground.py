@@ -153,6 +153,13 @@ def test_run_gives_the_stepper_page_of_the_expression():
     assert final == own_final
 
 
+def test_run_draws_the_stepper_in_the_language_asked_for():
+    english, chinese = run(*NEURON), run(*NEURON, lang="zh")
+    assert chinese["lines"] == english["lines"]  # the CLI's lines are the same in both
+    assert "下一步" in chinese["page"] and "下一步" not in english["page"]
+    assert 'lang="zh"' in chinese["page"]
+
+
 def final_grads(data: dict) -> dict[int, float]:
     """The grad each node ends with, after the page's last step."""
     return {change[0]: float(change[4]) for step in data["steps"] for change in step["changes"]}
@@ -503,7 +510,12 @@ def test_chinese_follows_the_site_language_and_the_switch(browser, served):
         assert visit.page.inner_text("#run") == "运行"
         assert visit.page.inner_text("#status").startswith("就绪")
         assert_same_lines(visit.result(), cli(*NEURON).stdout.splitlines())  # the CLI's own lines
+        assert "下一步" in visit.frame().locator("#next").inner_text()  # the stepper too
+        runs = int(visit.page.get_attribute("#playground-app", "data-runs"))
         visit.page.select_option("#language", "en")
+        visit.page.wait_for_selector(f"#playground-app[data-runs='{runs + 1}']")
+        visit.wait_stepper()
+        assert "Next" in visit.frame().locator("#next").inner_text()
         assert visit.page.inner_text("#run") == "Run"
         assert visit.page.inner_text("#status").startswith("Ready:")
     finally:

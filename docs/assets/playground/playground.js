@@ -135,7 +135,7 @@
     if (!runInPython) return;
     root.setAttribute("data-state", "running");
     const started = performance.now();
-    const proxy = runInPython(elements.expr.value, elements.vars.value);
+    const proxy = runInPython(elements.expr.value, elements.vars.value, language);
     const result = proxy.toJs({ dict_converter: Object.fromEntries });
     proxy.destroy();
     const elapsed = performance.now() - started;
@@ -253,6 +253,7 @@
   elements.language.addEventListener("change", () => {
     language = elements.language.value === "zh" ? "zh" : "en";
     translate();
+    runNow(stepFromHash()); // the stepper's own sentences follow the switch too
   });
 
   // for the tests and benchmarks/playground.py: times in ms from the page's navigation start
