@@ -89,8 +89,7 @@ class SGD:
             self.step_count += 1
             return
         buffers = self.momentum_buffers
-        for index, param in enumerate(params):
-            update = gradient_number(param)
+        for index, (param, update) in enumerate(zip(params, grads, strict=True)):
             if weight_decay != 0.0:
                 update = update + weight_decay * param.data
             if momentum != 0.0:
