@@ -375,22 +375,14 @@ def _model_value_attributes(
 ) -> str:
     """A Value of a model's drawing: its fields stacked, so that the picture stays narrow."""
     name = f"n{index}"
-    fields = []
     drawn_label, tooltip = _drawn(node.label, "label", node, index)
     if parameter is not None:
-        fields.append(_escape_record(_markup(display_text(parameter.short))))
-    elif drawn_label:
-        fields.append(_escape_record(_markup(drawn_label)))
-    elif not node.is_leaf:
-        fields.append(_escape_record(_markup(text_name)))
-    fields.append(f"data {_escape_record(_number_text(node.data, 'data', node, index))}")
+        shown_name = display_text(parameter.short)
+    else:
+        shown_name = drawn_label or ("" if node.is_leaf else text_name)
     is_data = node.is_leaf and parameter is None
-    if show_grad and not is_data:  # the grad of an input or a target is never used
-        fields.append(f"grad {_escape_record(_number_text(node.grad, 'grad', node, index))}")
-    # a record's fields stack across the rank direction, and braces turn them
-    label = " | ".join(fields)
-    if rankdir in ("TB", "BT"):
-        label = "{ " + label + " }"
+    # the grad of an input or a target is never used
+    label = _record(shown_name, node, index, show_grad and not is_data, rankdir)
     if parameter is not None:
         return (
             f'[label="{label}" id={name} shape=record style=filled '
@@ -498,6 +490,20 @@ def _copy_attributes(node: Value, index: int, name: str) -> str:
     )
 
 
+def _record(name: str, node: Value, index: int, show_grad: bool, rankdir: str) -> str:
+    """A Value's record label: its name (if any), data and grad.
+
+    The fields stack across the rank direction, so that a small graph is narrow
+    enough to be read whole (a record's fields run across the ranks; braces turn them).
+    """
+    fields = [_escape_record(_markup(name))] if name else []
+    fields.append(f"data {_escape_record(_number_text(node.data, 'data', node, index))}")
+    if show_grad:
+        fields.append(f"grad {_escape_record(_number_text(node.grad, 'grad', node, index))}")
+    record = " | ".join(fields)
+    return "{ " + record + " }" if rankdir in ("TB", "BT") else record
+
+
 def _value_attributes(
     node: Value, index: int, is_root: bool, show_grad: bool, text_name: str, rankdir: str
 ) -> str:
@@ -507,20 +513,9 @@ def _value_attributes(
             f'[label="{_escape_text(_number_text(node.data, "data", node, index))}" id={name} '
             f'shape=box style="dashed,filled" fillcolor="{_FILL_CONSTANT}"]'
         )
-    fields = []
     label, tooltip = _drawn(node.label, "label", node, index)
-    if label:
-        fields.append(_escape_record(_markup(label)))
-    elif not node.is_leaf:
-        fields.append(_escape_record(_markup(text_name)))  # the sub-expression: a*b
-    fields.append(f"data {_escape_record(_number_text(node.data, 'data', node, index))}")
-    if show_grad:
-        fields.append(f"grad {_escape_record(_number_text(node.grad, 'grad', node, index))}")
-    # name, data and grad stacked across the rank direction, so that a small graph is narrow
-    # enough to be read whole (a record's fields run across the ranks; braces turn them)
-    record = " | ".join(fields)
-    if rankdir in ("TB", "BT"):
-        record = "{ " + record + " }"
+    # an op without a label shows its sub-expression: a*b
+    record = _record(label or ("" if node.is_leaf else text_name), node, index, show_grad, rankdir)
     style = ""
     if node.is_leaf:
         style = f' style=filled fillcolor="{_FILL_PARAMETER}"'
