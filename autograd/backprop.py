@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import NamedTuple
 
 from autograd.graph import topological_order
 from autograd.modes import _Modes
 from autograd.value import Value, _describe, _describe_all
+
+# Held while a backward pass adds into .grad. A plain pass uses .grad as its running
+# sum, and create_graph adds Values (Python code between reading .grad and writing it
+# back): either would lose another thread's updates to a shared parameter without it.
+accumulating = threading.RLock()
 
 
 class Contribution(NamedTuple):
@@ -46,32 +52,40 @@ def backward(root: Value, seed: float) -> None:
             pass
         return
     order = topological_order(root)
-    # node._upstream holds this pass's d root / d node, kept apart from .grad
-    # so that gradients left by an earlier pass never feed into this one.
-    root._upstream = seed
-    try:
-        for node in order:
-            upstream = node._upstream  # complete: every consumer of node came earlier
-            node._upstream = 0.0  # leave it clean for the next pass
-            node.grad += upstream  # accumulate across passes, as PyTorch does
-            input_a = node._input_a
-            if input_a is None:
-                continue  # a leaf: nothing to pass on
-            if upstream - upstream != 0.0:
-                # inf or NaN arrived (inf - inf is NaN): a zero local derivative passes 0
-                _pass_on_masked(node, upstream)
-                continue
-            contribution = upstream * node._local_a  # the chain rule
-            input_a._upstream += contribution
-            input_b = node._input_b
-            if input_b is not None:
-                contribution = upstream * node._local_b  # the chain rule
-                input_b._upstream += contribution
-    except BaseException:
-        # interrupted midway (Ctrl-C, MemoryError): leave no half-delivered gradient behind
-        for node in order:
-            node._upstream = 0.0
-        raise
+    with accumulating:  # another thread's pass must not add into .grad while this one uses it
+        # This pass sums each node's d root / d node in .grad itself, starting from 0.0.
+        # Gradients an earlier pass left are set aside first and added back at the end,
+        # so they never feed into this pass (and a Value needs no slot of its own for it).
+        earlier = [node.grad for node in order]
+        carried = any(earlier)  # usually not: a training step zeroes the gradients first
+        if carried:
+            for node in order:
+                node.grad = 0.0
+        root.grad = seed
+        try:
+            for node in order:
+                upstream = node.grad  # complete: every consumer of node came earlier
+                input_a = node._input_a
+                if input_a is None:
+                    continue  # a leaf: nothing to pass on
+                if upstream - upstream != 0.0:
+                    # inf or NaN arrived (inf - inf is NaN): a zero local derivative passes 0
+                    _pass_on_masked(node, upstream)
+                    continue
+                contribution = upstream * node._local_a  # the chain rule
+                input_a.grad += contribution
+                input_b = node._input_b
+                if input_b is not None:
+                    contribution = upstream * node._local_b  # the chain rule
+                    input_b.grad += contribution
+        except BaseException:
+            # interrupted midway (Ctrl-C, MemoryError): every .grad goes back to what it was
+            for node, before in zip(order, earlier, strict=True):
+                node.grad = before
+            raise
+        if carried:
+            for node, before in zip(order, earlier, strict=True):
+                node.grad = before + node.grad  # accumulate across passes, as PyTorch does
 
 
 def _pass_on_masked(node: Value, upstream: float) -> None:
@@ -82,7 +96,7 @@ def _pass_on_masked(node: Value, upstream: float) -> None:
     and a constant, whose local is always 0, never receives a NaN.
     """
     for input_node, local_grad in zip(node.inputs, node.local_grads, strict=True):
-        input_node._upstream += masked_product(upstream, local_grad)
+        input_node.grad += masked_product(upstream, local_grad)
 
 
 def masked_product(upstream: float, local_grad: float) -> float:
@@ -98,7 +112,8 @@ def backward_steps(root: Value, seed: float) -> Iterator[BackwardStep]:
     Under ``detect_anomaly`` it also stops at the first NaN gradient.
     """
     for node, upstream, contributions in chain_rule(root, seed):
-        node.grad += upstream
+        with accumulating:
+            node.grad += upstream
         if contributions:
             yield BackwardStep(node, upstream, contributions)
 

@@ -13,11 +13,10 @@ alongside the values, one pass per direction.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.backprop import chain_rule
+from autograd.backprop import accumulating, chain_rule
 from autograd.graph import inputs_first, topological_order
 from autograd.modes import enable_grad
 from autograd.rules import value_locals
@@ -137,16 +136,10 @@ def _masked(upstream: Gradient, local: Gradient) -> bool:
     return local_number == 0.0 and not math.isfinite(upstream_number)
 
 
-# Adding two Values runs Python code between reading .grad and writing it back, so two
-# threads accumulating into a shared parameter would lose updates without it (a float's
-# += cannot be interrupted halfway, which is why plain backward needs no lock).
-_accumulating = threading.Lock()
-
-
 def backward_with_graph(root: Value, seed: Value | float) -> None:
     """``backward(create_graph=True)``: add the gradient Values into each node's ``.grad``."""
     gradients = gradient_graph(root, seed)
-    with enable_grad(), _accumulating:  # recorded even under no_grad, as in PyTorch
+    with enable_grad(), accumulating:  # recorded even under no_grad, as in PyTorch
         for node, gradient in gradients.items():
             node.grad = node.grad + gradient  # type: ignore[assignment]  # a Value from now on
 

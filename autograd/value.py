@@ -83,16 +83,15 @@ class Value:
     # work for Python's cyclic garbage collector (see docs/performance.md).
     __slots__ = (
         "data",
-        "grad",
         "op",
         "_input_a",  # first operand, None for a leaf
         "_local_a",  # d self / d input_a, taken at forward time
         "_input_b",  # second operand, None for a leaf or a one-input op
         "_local_b",  # d self / d input_b
-        "_upstream",  # this backward pass's d root / d self; 0.0 between passes
-        # Attributes of the user's own (p.m = 0.0, v._vis_color, a label), as on
-        # micrograd's Values and PyTorch's tensors. `label` lives here, not in a
-        # slot, so the dict costs a node 24 bytes, not 32 (docs/performance.md).
+        # grad, a label and attributes of the user's own (p.m = 0.0, v._vis_color),
+        # as on micrograd's Values and PyTorch's tensors. grad takes the one entry
+        # CPython keeps free in every instance's dict (_make_grad_the_first_key below),
+        # so the dict costs a node 8 bytes more than slots did (docs/performance.md).
         "__dict__",
     )
 
@@ -115,7 +114,6 @@ class Value:
         self.op = ""
         self._input_a = None
         self._input_b = None
-        self._upstream = 0.0
 
     @property
     def inputs(self) -> tuple[Value, ...]:
@@ -567,7 +565,6 @@ def _stand_in(node: Value) -> Value:
     stand_in.op = ""
     stand_in._input_a = None
     stand_in._input_b = None
-    stand_in._upstream = 0.0
     return stand_in
 
 
@@ -587,7 +584,6 @@ def _record(
     node = _new_node(Value)
     node.data = data
     node.grad = 0.0
-    node._upstream = 0.0
     if _Modes.plain:
         node.op = op
         node._input_a = input_a
@@ -622,7 +618,6 @@ def _operand(other: object, op: str) -> Value:
     constant.op = ""
     constant._input_a = None
     constant._input_b = None
-    constant._upstream = 0.0
     return constant
 
 
@@ -848,10 +843,14 @@ def _reduce_node(node: Value) -> tuple[object, ...]:
             input_b,
             node._local_b,
         )
-    extra = node.__dict__  # the label and the user's own attributes, or a subclass's
-    if not extra or (len(extra) == 1 and "label" in extra):
+    # the user's own attributes, or a subclass's: grad and the label are in the fields
+    own = {name: value for name, value in node.__dict__.items() if name not in _IN_FIELDS}
+    if not own:
         return (_restore_node, fields)
-    return (_restore_node, fields, extra)
+    return (_restore_node, fields, own)
+
+
+_IN_FIELDS = ("grad", "label")
 
 
 def _restore_node(
@@ -878,7 +877,6 @@ def _restore_node(
     if input_a is not None:
         node._local_a = local_a
         node._local_b = local_b
-    node._upstream = 0.0
     return node
 
 
@@ -902,7 +900,6 @@ def _deepcopy_graph(root: Value, memo: dict[int, object]) -> Value:
         copied.data = node.data  # type: ignore[attr-defined]
         copied.grad = node.grad  # type: ignore[attr-defined]
         copied.op = node.op  # type: ignore[attr-defined]
-        copied._upstream = 0.0  # type: ignore[attr-defined]
         input_a = node._input_a
         input_b = node._input_b
         copied._input_a = None if input_a is None else memo[id(input_a)]  # type: ignore[attr-defined]
@@ -910,9 +907,35 @@ def _deepcopy_graph(root: Value, memo: dict[int, object]) -> Value:
         if input_a is not None:
             copied._local_a = getattr(node, "_local_a", 0.0)  # type: ignore[attr-defined]
             copied._local_b = getattr(node, "_local_b", 0.0)  # type: ignore[attr-defined]
-        extra = node.__dict__  # the label and the user's own attributes
+        # the label and the user's own attributes (grad, copied above, is in there too)
+        extra = {name: value for name, value in node.__dict__.items() if name != "grad"}
         if extra:
             import copy  # here, not at the top: `import autograd` stays fast
 
             copied.__dict__.update(copy.deepcopy(extra, memo))
     return memo[id(root)]  # type: ignore[return-value]
+
+
+# CPython's split-table dicts allow a class this many shared keys.
+_SHARED_KEYS_MAX_SIZE = 30
+
+
+def _make_grad_the_first_key(kind: type[Value]) -> None:
+    """Have ``grad`` stored in the room every instance of ``kind`` already has for it.
+
+    On CPython 3.11 each new instance of a class with a ``__dict__`` gets an
+    array for its attribute values: one entry per key the class's instances had
+    stored when that size settled, plus one spare, whether it is used or not.
+    The size settles once 29 instances have been made. Stored first after that,
+    grad takes the spare entry and costs a node nothing beyond the array, where
+    a slot would cost 8 bytes. A key stored later (a label, ``p.m``) makes a
+    dict of its own, on the few nodes that have one. Run before any other code
+    makes a ``kind``; where CPython lays dicts out otherwise, it is harmless.
+    """
+    for _ in range(_SHARED_KEYS_MAX_SIZE):
+        _new_node(kind)
+    _new_node(kind).grad = 0.0
+
+
+_make_grad_the_first_key(Value)
+_make_grad_the_first_key(Constant)

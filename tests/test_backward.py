@@ -164,11 +164,16 @@ def test_topological_order_lists_each_node_before_its_inputs() -> None:
             assert position[input_node] > position[node]
 
 
-def test_interrupted_backward_leaves_no_partial_upstream() -> None:
-    # regression: a pass cut off midway (Ctrl-C) must not leak into the next pass
+@pytest.mark.parametrize("earlier_pass", [False, True])
+def test_interrupted_backward_leaves_every_grad_as_it_was(earlier_pass: bool) -> None:
+    # regression: a pass cut off midway (Ctrl-C) must leave no part of itself behind,
+    # neither in .grad nor in what the next pass starts from
     a = Value(2.0)
     square = a * a
     out = square.tanh() * 3.0
+    if earlier_pass:
+        out.backward()
+    before = {node: node.grad for node in topological_order(out)}
 
     class InterruptOnce:
         def __rmul__(self, upstream: float) -> float:
@@ -179,12 +184,25 @@ def test_interrupted_backward_leaves_no_partial_upstream() -> None:
     square._local_b = InterruptOnce()
     with pytest.raises(KeyboardInterrupt):
         out.backward()
-    # input a already received its first contribution when the pass stopped
-    assert all(node._upstream == 0.0 for node in topological_order(out))
+    # input a had already received its first contribution when the pass stopped
+    assert {node: node.grad for node in topological_order(out)} == before
     assert real_local == 2.0
-    out.zero_grad()
     out.backward()
-    assert a.grad == pytest.approx(3.0 * (1 - math.tanh(4.0) ** 2) * 4.0, rel=1e-15)
+    once = 3.0 * (1 - math.tanh(4.0) ** 2) * 4.0
+    assert a.grad == pytest.approx(2 * once if earlier_pass else once, rel=1e-15)
+
+
+def test_a_second_pass_adds_to_every_grad_and_is_fed_only_by_itself() -> None:
+    # each pass sums its gradients in .grad from 0.0, with the earlier ones set aside
+    x = Value(0.5, label="x")
+    hidden = (x * x).tanh()
+    out = hidden * hidden + x
+    out.backward()
+    first = {node: node.grad for node in topological_order(out)}
+    out.backward(grad=2.0)
+    for node, once in first.items():
+        assert node.grad == pytest.approx(once + 2.0 * once, rel=1e-15), node
+    assert out.grad == 3.0
 
 
 class TestBackwardSteps:

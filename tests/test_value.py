@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
+import sys
 from fractions import Fraction
 
 import numpy as np
@@ -95,14 +96,46 @@ def test_data_grad_and_label_are_assignable() -> None:
     assert (value.data, value.grad, value.label) == (5.0, 1.5, "renamed")
 
 
-def test_the_engine_keeps_its_fields_in_slots_and_the_dict_empty() -> None:
+def test_the_engine_keeps_its_fields_in_slots_and_only_grad_in_the_dict() -> None:
     a = Value(1.0)
     node = (a * 2.0 + a).tanh()
     node.backward()
     for item in (a, node, *node.inputs):
-        assert item.__dict__ == {}  # nothing of ours is stored per node beyond the slots
-    assert Value(1.0, label="a").__dict__ == {"label": "a"}
-    assert {"data", "grad", "op", "_input_a", "_local_a"} <= set(Value.__slots__)
+        assert item.__dict__ == {"grad": item.grad}  # nothing else of ours per node
+    assert Value(1.0, label="a").__dict__ == {"grad": 0.0, "label": "a"}
+    assert {"data", "op", "_input_a", "_local_a"} <= set(Value.__slots__)
+    assert not {"grad", "label"} & set(Value.__slots__)
+
+
+@pytest.mark.skipif(
+    sys.implementation.name != "cpython" or sys.version_info[:2] != (3, 11),
+    reason="the byte count is CPython 3.11's layout (docs/performance.md)",
+)
+@pytest.mark.parametrize(
+    ("operand", "nodes", "bytes_before"),
+    [("a Value", 1, 128), ("a number, made a Constant", 2, 232)],
+)
+def test_an_op_node_costs_at_most_8_bytes_more_than_before_values_took_attributes(
+    operand: str, nodes: int, bytes_before: int
+) -> None:
+    # regression: the __dict__ for attributes of the user's own cost every node 24 bytes
+    # (152, was 128) until grad took the entry CPython keeps free in each instance's dict
+    import tracemalloc
+
+    a = Value(1.5)
+    b = Value(2.5) if nodes == 1 else 2.5
+    count = 20_000
+    kept: list[Value | None] = [None] * count
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for index in range(count):
+            kept[index] = a * b  # the Value and its data float (and the Constant)
+        per_product = (tracemalloc.get_traced_memory()[0] - before) / count
+    finally:
+        tracemalloc.stop()
+    assert per_product <= bytes_before + 8 * nodes + 0.5, (operand, per_product)
+    assert kept[-1].grad == 0.0 and kept[-1].inputs[1].grad == 0.0  # type: ignore[union-attr]
 
 
 def test_repeated_operand_is_repeated_in_inputs() -> None:
