@@ -58,11 +58,11 @@ def backward(root: Value, seed: float) -> None:
         # so they never feed into this pass (and a Value needs no slot of its own for it).
         earlier = [node.grad for node in order]
         carried = any(earlier)  # usually not: a training step zeroes the gradients first
-        if carried:
-            for node in order:
-                node.grad = 0.0
-        root.grad = seed
         try:
+            if carried:
+                for node in order:
+                    node.grad = 0.0
+            root.grad = seed
             for node in order:
                 upstream = node.grad  # complete: every consumer of node came earlier
                 input_a = node._input_a
@@ -84,8 +84,23 @@ def backward(root: Value, seed: float) -> None:
                 node.grad = before
             raise
         if carried:
-            for node, before in zip(order, earlier, strict=True):
-                node.grad = before + node.grad  # accumulate across passes, as PyTorch does
+            _add_back(order, earlier)
+
+
+def _add_back(order: list[Value], earlier: list[float]) -> None:
+    """Add each node's gradient from earlier passes to this pass's, as PyTorch accumulates.
+
+    Every one of them, even if interrupted midway (Ctrl-C): until they are
+    added back, the earlier gradients live only in ``earlier``.
+    """
+    added = 0
+    try:
+        for node, before in zip(order, earlier, strict=True):
+            node.grad = before + node.grad
+            added += 1
+    finally:
+        for node, before in zip(order[added:], earlier[added:], strict=True):
+            node.grad = before + node.grad  # only after an interruption: the rest
 
 
 def _pass_on_masked(node: Value, upstream: float) -> None:

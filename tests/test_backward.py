@@ -192,6 +192,32 @@ def test_interrupted_backward_leaves_every_grad_as_it_was(earlier_pass: bool) ->
     assert a.grad == pytest.approx(2 * once if earlier_pass else once, rel=1e-15)
 
 
+def test_an_interruption_while_earlier_gradients_are_added_back_loses_none() -> None:
+    # regression: until they are added back, earlier passes' gradients live only in
+    # backward's own list; Ctrl-C then must not drop the ones not yet added
+    x = Value(0.5, label="x")
+    y = Value(-1.5, label="y")
+    out = (x * y).tanh() + x
+    out.backward()
+    first = {node: node.grad for node in topological_order(out)}
+
+    class InterruptsOnce(float):
+        interrupted = False
+
+        def __add__(self, other: object) -> float:
+            if not InterruptsOnce.interrupted:
+                InterruptsOnce.interrupted = True
+                raise KeyboardInterrupt
+            return float(self) + other  # type: ignore[operator]
+
+    y.grad = InterruptsOnce(y.grad)
+    with pytest.raises(KeyboardInterrupt):
+        out.backward()
+    assert InterruptsOnce.interrupted
+    for node, once in first.items():
+        assert node.grad == pytest.approx(2.0 * once, rel=1e-15), node
+
+
 def test_a_second_pass_adds_to_every_grad_and_is_fed_only_by_itself() -> None:
     # each pass sums its gradients in .grad from 0.0, with the earlier ones set aside
     x = Value(0.5, label="x")
