@@ -90,8 +90,9 @@ class Value:
         "_local_b",  # d self / d input_b
         # grad, a label and attributes of the user's own (p.m = 0.0, v._vis_color),
         # as on micrograd's Values and PyTorch's tensors. grad takes the one entry
-        # CPython keeps free in every instance's dict (_make_grad_the_first_key below),
-        # so the dict costs a node 8 bytes more than slots did (docs/performance.md).
+        # CPython keeps free in every instance's dict (_make_grad_the_first_key below)
+        # and a label is stored only when set, so an op node costs 8 bytes more than
+        # it did with slots alone (docs/performance.md).
         "__dict__",
     )
 
