@@ -26,38 +26,6 @@ EXIT_OK = 0
 EXIT_OUTPUT_FAILED = 1  # the results could not be written to standard output
 EXIT_USAGE = 2  # the command line, the expression or a --svg/--html path is wrong
 
-USAGE = """\
-usage: python -m autograd EXPR [NAME=NUMBER ...] [--steps] [--svg PATH] [--html PATH]
-                         [--animate PATH] [--lang en|zh]
-       python -m autograd --version
-
-Evaluate EXPR at the given values of its variables, then print its value and
-its gradient with respect to each variable (one backward pass).
-
-EXPR is arithmetic over numbers and variable names: + - * / **, unary minus,
-parentheses, and the functions exp log tanh relu sigmoid abs sqrt sin cos.
-It is parsed against that grammar and never run as Python. It may be up to
-1,000 characters long and nest parentheses and calls up to 64 deep. An EXPR
-that starts with - works as is ("-x*2"); one that starts with -- goes after
-a -- argument.
-
-options:
-  --steps      print the backward pass as a table, one row per operation
-  --svg PATH   write the graph, with its gradients, as an SVG picture
-  --html PATH  write an interactive page that steps through the backward pass
-  --animate PATH
-               write an animated SVG of the backward pass (no script; loops)
-  --lang LANG  the language of --steps, --html and --animate: en (default) or zh
-  --version    print the version and exit
-  -h, --help   show this message and exit
-
-exit status: 0 done; 2 a bad command line, expression or output path (one line
-on stderr says what); 1 the results could not be written to standard output.
-
-example:
-  python -m autograd "tanh(w*x + b)" w=0.5 x=2 b=-1 --steps
-"""
-
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
     "exp": Value.exp,
     "log": Value.log,
@@ -102,7 +70,7 @@ class CliError(Exception):
 def main(
     argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
-    """Run the command line; return the exit status (see USAGE), errors as one line on stderr."""
+    """Run the command line; return the exit status (see --help), errors as one line on stderr."""
     uses_process_stdout = stdout is None
     stdout = sys.stdout if stdout is None else stdout
     stderr = sys.stderr if stderr is None else stderr
@@ -190,7 +158,9 @@ def _discard_process_stdout() -> None:
 def _run(argv: list[str], output: _Output) -> int:
     options = _parse_arguments([_as_utf8(word) for word in argv])
     if options.help:
-        for line in USAGE.splitlines():
+        from autograd.strings import text
+
+        for line in text(options.lang, "cli_usage").splitlines():
             output.line(line)
         return EXIT_OK
     if options.version:
@@ -428,7 +398,7 @@ def parse_assignments(words: Sequence[str]) -> dict[str, float]:
 def build_graph(expression: str, variables: dict[str, float]) -> tuple[Value, dict[str, Value]]:
     """The graph of ``expression`` at ``variables``: its root and the Value of each variable.
 
-    Only the grammar in USAGE is accepted; anything else raises CliError.
+    Only the grammar --help describes is accepted; anything else raises CliError.
 
     >>> root, leaves = build_graph("x * y + 1", {"x": 2.0, "y": 3.0})
     >>> root.data, root.op, sorted(leaves)

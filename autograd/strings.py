@@ -38,6 +38,39 @@ ENGLISH: dict[str, str] = {
     ),
     "table_no_steps": "(no backward steps: the expression is a single leaf)",
     "cli_wrote": "wrote {path}",
+    # ---- python -m autograd --help ----
+    "cli_usage": """\
+usage: python -m autograd EXPR [NAME=NUMBER ...] [--steps] [--svg PATH] [--html PATH]
+                         [--animate PATH] [--lang en|zh]
+       python -m autograd --version
+
+Evaluate EXPR at the given values of its variables, then print its value and
+its gradient with respect to each variable (one backward pass).
+
+EXPR is arithmetic over numbers and variable names: + - * / **, unary minus,
+parentheses, and the functions exp log log1p tanh relu sigmoid abs sqrt sin
+cos. It is parsed against that grammar and never run as Python. It may be up
+to 1,000 characters long and nest parentheses and calls up to 64 deep. An
+EXPR that starts with - works as is ("-x*2"); one that starts with -- goes
+after a -- argument.
+
+options:
+  --steps      print the backward pass as a table, one row per operation
+  --svg PATH   write the graph, with its gradients, as an SVG picture
+  --html PATH  write an interactive page that steps through the backward pass
+  --animate PATH
+               write an animated SVG of the backward pass (no script; loops)
+  --lang LANG  the language of --help, --steps, --html and --animate: en
+               (default) or zh
+  --version    print the version and exit
+  -h, --help   show this message and exit
+
+exit status: 0 done; 2 a bad command line, expression or output path (one line
+on stderr says what); 1 the results could not be written to standard output.
+
+example:
+  python -m autograd "tanh(w*x + b)" w=0.5 x=2 b=-1 --steps
+""",
     # ---- the stepper page, scalar level ----
     "page_title": "{title}: step through backprop",
     "default_title": "backward pass",
@@ -156,6 +189,36 @@ CHINESE: dict[str, str] = {
     ),
     "table_no_steps": "（没有反向传播步骤：这个表达式只是一个叶子节点）",
     "cli_wrote": "已写入 {path}",
+    "cli_usage": """\
+用法：python -m autograd EXPR [NAME=NUMBER ...] [--steps] [--svg PATH] [--html PATH]
+                        [--animate PATH] [--lang en|zh]
+      python -m autograd --version
+
+在给定的变量值上计算表达式 EXPR，然后打印它的值，以及它对每个变量的梯度
+（一次反向传播）。
+
+EXPR 是由数字和变量名组成的算术式：+ - * / **、一元负号、括号，以及函数
+exp log log1p tanh relu sigmoid abs sqrt sin cos。它只按这套语法解析，绝不会
+被当作 Python 代码运行。它最长 1,000 个字符，括号和函数调用最多嵌套 64 层。
+以 - 开头的 EXPR 可以直接写（"-x*2"）；以 -- 开头的 EXPR 要写在一个单独的 --
+参数之后。
+
+选项：
+  --steps      把反向传播打印成表格，每个运算一行
+  --svg PATH   把计算图连同梯度写成一张 SVG 图片
+  --html PATH  写一个可以一步一步查看反向传播的交互页面
+  --animate PATH
+               写一张反向传播的 SVG 动画（不含脚本，循环播放）
+  --lang LANG  --help、--steps、--html 和 --animate 使用的语言：en（默认）或 zh
+  --version    打印版本号并退出
+  -h, --help   显示这段说明并退出
+
+退出状态：0 完成；2 命令行、表达式或输出路径有误（stderr 上有一行说明原因）；
+1 结果无法写到标准输出。
+
+示例：
+  python -m autograd "tanh(w*x + b)" w=0.5 x=2 b=-1 --steps --lang zh
+""",
     "page_title": "{title}：一步一步看反向传播",
     "default_title": "反向传播",
     "heading": (

@@ -161,6 +161,29 @@ def test_help_exits_0():
     assert out.startswith("usage: python -m autograd EXPR")
 
 
+@pytest.mark.parametrize(
+    "arguments", [("--help", "--lang", "zh"), ("--lang=zh", "-h"), ("x", "--lang", "zh", "--help")]
+)
+def test_help_speaks_chinese_with_lang_zh(arguments):
+    status, out, err = run(*arguments)
+    assert (status, err) == (0, "")
+    assert out.startswith("用法：python -m autograd EXPR")
+    assert "选项：" in out and "退出状态：" in out
+    assert "usage" not in out
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_help_names_every_function_and_option_there_is(lang):
+    # regression: the English help left log1p out of the functions EXPR may call
+    from autograd.cli import FUNCTIONS
+
+    out = run("--help", "--lang", lang)[1]
+    listed = re.search(r"exp log .*? cos", " ".join(out.split())).group(0).split()
+    assert listed == list(FUNCTIONS)
+    options = {"--steps", "--svg", "--html", "--animate", "--lang", "--version", "--help"}
+    assert options <= set(re.findall(r"--[a-z]+", out))
+
+
 def test_expression_may_start_with_a_minus():
     status, out, _ = run("-x*2", "x=1.5")
     assert status == 0
