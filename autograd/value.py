@@ -384,6 +384,8 @@ class Value:
         With ``create_graph=True`` the gradients added are Values with a graph
         of their own (``.grad`` becomes a Value), which can be differentiated
         again, as in PyTorch. Constants are not differentiated (see Constant).
+        Gradients add up across passes, as in PyTorch, also when passes in
+        several threads share parameters: one pass adds into ``.grad`` at a time.
 
         >>> from autograd import Value
         >>> x = Value(3.0)
