@@ -10,6 +10,7 @@ in about a millisecond and no name grows past ``max_length``.
 from __future__ import annotations
 
 import itertools
+from collections import ChainMap
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -136,11 +137,13 @@ def named_nodes(
         }
     uses: dict[Value, frozenset[Value]] = {}  # an op of a neuron -> the parameters under it
     named: dict[Value, _Name] = {}
+    # the ops after the network (a loss) call its outputs ŷ0, ŷ1, ...: see _predictions
+    as_operand = ChainMap(_predictions(nodes, applications, ascii), named)
     formulas: dict[Value, str] = {}
     for index, node in enumerate(nodes):
         application = application_of.get(node)
         if application is None:
-            name = _name(node, named, short_names, max_length, ellipsis)
+            name = _name(node, as_operand, short_names, max_length, ellipsis)
         else:
             name = _neuron_op_name(
                 node, application, named, short_names, weights_of[application], uses, times
@@ -159,6 +162,39 @@ def named_nodes(
             name = _Name(f"t{index}", _ATOM, f"t{index}")
         named[node] = name
     return NamedGraph({node: name.text for node, name in named.items()}, applications, formulas)
+
+
+def _predictions(nodes: list[Value], applications: list[Any], ascii: bool) -> dict[Value, _Name]:
+    """``ŷ0``, ``ŷ1``, ... for the network's outputs that ops outside every neuron use.
+
+    Those ops are the loss, and ``(ŷ0 - 1)*(ŷ0 - 1)`` reads as sample 0's squared
+    error where the output's title (``layer 1, neuron 0, sample 0``) would not fit.
+    With several output neurons, ``ŷ0[1]`` is sample 0's output from the second
+    (in the model's order) of those the loss uses.
+    """
+    inside = {op for application in applications for op in application.nodes}
+    used_outside = set()
+    for node in nodes:
+        if node not in inside:
+            used_outside.update(node.inputs)
+    outputs = [application for application in applications if application.output in used_outside]
+    neurons = sorted({application.group for application in outputs}, key=_model_order)
+    stem = "yhat" if ascii else "\u0177"
+    names = {}
+    for application in outputs:
+        text = f"{stem}{application.sample}"
+        if len(neurons) > 1:
+            text += f"[{neurons.index(application.group)}]"
+        names[application.output] = _Name(text, _ATOM, text)
+    return names
+
+
+def _model_order(group: tuple[str, ...]) -> tuple[tuple[tuple[int, int | str], ...], ...]:
+    """Sorts ``layers.1.neurons.10`` after ``layers.1.neurons.9``, as the model orders them."""
+    return tuple(
+        tuple((0, int(part)) if part.isdigit() else (1, part) for part in name.split("."))
+        for name in group
+    )
 
 
 def _neuron_op_name(

@@ -166,16 +166,33 @@ def test_names_with_params_use_the_short_names():
     names = node_names(loss, params=model)
     output = loss.inputs[0].inputs[0]
     assert names[output] == "layer 0, neuron 0, sample 0"
-    # "(layer 0, neuron 0, sample 0) - 1" is too long, and "… - 1" names nothing: the
-    # difference is a temporary named by its place in the drawing, t<index> for n<index>
-    order = topological_order(loss)
-    order.reverse()
+    # the loss calls the network's output for sample 0 ŷ0: "(layer 0, neuron 0, sample 0)
+    # - 1" would not fit, and stood in for by t<index>, it read as "t10*t10"
     difference = loss.inputs[0]
-    assert names[difference] == f"t{order.index(difference)}"
-    assert names[loss] == f"t{order.index(difference)}*t{order.index(difference)}"
+    assert names[difference] == "ŷ0 - 1"
+    assert names[loss] == "(ŷ0 - 1)*(ŷ0 - 1)"
     assert [names[node] for node in output.inputs] == ["w\u00b7x", "b"]
     assert [names[node] for node in output.inputs[0].inputs] == ["w0\u00b7x0", "w1\u00b7x1"]
     assert "layers" not in " ".join(names.values())
+
+
+def test_a_loss_over_samples_and_outputs_names_each_prediction():
+    model = MLP(2, [3, 2], activation="tanh", seed=0)
+    samples = [[0.5, -1.0], [1.0, 2.0]]
+    outputs = [model(x) for x in samples]
+    loss = sum((output[1] - 1.0) ** 2 + output[0] * 0.5 for output in outputs)
+    names = node_names(loss, params=model)
+    for sample, (first, second) in enumerate(outputs):
+        assert names[first] == f"layer 1, neuron 0, sample {sample}"  # its own name stays
+        squared = next(
+            node for node in names if node.op == "**" and node.inputs[0].inputs[0] is second
+        )
+        assert names[squared] == f"(ŷ{sample}[1] - 1)**2"
+        product = next(node for node in names if node.op == "*" and node.inputs[0] is first)
+        assert names[product] == f"ŷ{sample}[0]*0.5"
+    ascii_names = node_names(loss, params=model, ascii=True)
+    assert "(yhat1[1] - 1)**2" in ascii_names.values()
+    assert not any("ŷ" in name for name in node_names(loss).values())  # only with params
 
 
 @pytest.mark.parametrize(
