@@ -138,7 +138,8 @@ def named_nodes(
     uses: dict[Value, frozenset[Value]] = {}  # an op of a neuron -> the parameters under it
     named: dict[Value, _Name] = {}
     # the ops after the network (a loss) call its outputs ŷ0, ŷ1, ...: see _predictions
-    as_operand = ChainMap(_predictions(nodes, applications, ascii), named)
+    predictions = _predictions(nodes, applications, ascii)
+    as_operand = ChainMap(predictions, named) if predictions else named
     formulas: dict[Value, str] = {}
     for index, node in enumerate(nodes):
         application = application_of.get(node)
