@@ -30,7 +30,7 @@ def debugging_prose(path: Path) -> str:
 
 
 def debugging_heading_levels(path: Path) -> list[str]:
-    """ "##" or "###" for each of the page's section headings, in order."""
+    """The level, ## or ###, of each of the page's section headings, in order."""
     return [level for level, _ in DEBUGGING_HEADING.findall(debugging_prose(path))]
 
 
