@@ -19,6 +19,7 @@ DOCS = ROOT / "docs"
 sys.path.insert(0, str(ROOT / "tests"))
 
 from test_docs import fenced_blocks, required_modules  # noqa: E402
+from test_guide import linked_images  # noqa: E402
 
 HEADING = re.compile(r"^(?P<level>#{2,3}) (?P<text>.+)$")
 ANCHOR = re.compile(r'^<a id="(?P<id>[^"]+)"></a>$')
@@ -205,6 +206,37 @@ def test_debugging_zh_links_lead_to_pages_that_exist_in_chinese_where_there_is_o
     text = DEBUGGING_ZH.read_text(encoding="utf-8")
     assert "](glossary.zh.md" in text and "](learn-backprop.zh.md" in text
     assert link_problems(DEBUGGING_ZH) == []
+
+
+# ---- docs/visualizing.md and its Chinese edition, docs/visualizing.zh.md ----
+
+VISUALIZING = DOCS / "visualizing.md"
+VISUALIZING_ZH = DOCS / "visualizing.zh.md"
+
+
+def test_visualizing_zh_has_the_english_code_blocks_byte_for_byte_in_order():
+    assert len(code_blocks(VISUALIZING)) >= 10
+    assert code_drift(VISUALIZING, VISUALIZING_ZH) == []
+
+
+def test_visualizing_zh_has_the_english_headings_in_order_with_their_ids():
+    # a link to visualizing.md#draw-a-model-params lands on the same section in Chinese
+    assert len(headings(VISUALIZING)) >= 11
+    assert heading_drift(VISUALIZING, VISUALIZING_ZH) == []
+
+
+def test_visualizing_zh_shows_the_english_pictures_in_order():
+    # it may add pictures of its own, named *-zh.* (the stepper in Chinese)
+    chinese = linked_images(VISUALIZING_ZH.read_text(encoding="utf-8"))
+    english = linked_images(VISUALIZING.read_text(encoding="utf-8"))
+    assert [name for name in chinese if "-zh." not in name] == english
+    assert "stepper-zh.png" in chinese
+
+
+def test_visualizing_zh_links_lead_to_pages_that_exist_in_chinese_where_there_is_one():
+    text = VISUALIZING_ZH.read_text(encoding="utf-8")
+    assert "](playground.zh.md" in text and "](learn-backprop.zh.md" in text
+    assert link_problems(VISUALIZING_ZH) == []
 
 
 # ---- the checks above can fail ----
