@@ -184,6 +184,16 @@ def test_help_names_every_function_and_option_there_is(lang):
     assert options <= set(re.findall(r"--[a-z]+", out))
 
 
+@pytest.mark.parametrize("page", ["visualizing.md", "visualizing.zh.md"])
+def test_the_docs_name_every_function_the_command_line_accepts(page):
+    # regression: docs/visualizing.md left log1p out, as --help did
+    from autograd.cli import FUNCTIONS
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / page).read_text(encoding="utf-8")
+    listed = re.search(r"`(exp log [a-z0-9 ]+)`", text).group(1).split()
+    assert listed == list(FUNCTIONS)
+
+
 def test_expression_may_start_with_a_minus():
     status, out, _ = run("-x*2", "x=1.5")
     assert status == 0
