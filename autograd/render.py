@@ -146,7 +146,9 @@ def dot_source(
     nodes.reverse()  # inputs first: n0 is computed first, the root is last
     # an op's box shows the name text gives it (a*b, w·x + b, layer 0, neuron 2, sample 1)
     names = named_nodes(nodes, params=params, lang=lang).names
-    return dot_from_view(nodes, names, rankdir=rankdir, show_grad=show_grad, params=params)
+    return dot_from_view(
+        nodes, names, rankdir=rankdir, show_grad=show_grad, params=params, lang=lang
+    )
 
 
 def check_drawing(root: object, rankdir: str, max_nodes: int) -> None:
@@ -165,13 +167,14 @@ def dot_from_view(
     rankdir: str = "LR",
     show_grad: bool = True,
     params: Any = None,
+    lang: str = "en",
 ) -> str:
     """``dot_source`` from a graph already walked: ``nodes`` inputs first (the root last),
     ``names`` from ``autograd.names.named_nodes``. The stepper and the animation walk the
-    graph once and draw it from that one view."""
+    graph once and draw it from that one view. ``lang`` names a model's boxes (layer 0)."""
     root = nodes[-1]
     if params is not None:
-        return "".join(_model_dot_lines(nodes, root, rankdir, show_grad, params, names))
+        return "".join(_model_dot_lines(nodes, root, rankdir, show_grad, params, names, lang))
     return "".join(_dot_lines(nodes, root, rankdir, show_grad, names))
 
 
@@ -249,6 +252,7 @@ def _model_dot_lines(
     show_grad: bool,
     params: Any,
     names: dict[Value, str],
+    lang: str = "en",
 ) -> list[str]:
     """``_dot_lines`` for a model: parameters, data and the ops of each neuron boxed together.
 
@@ -315,14 +319,17 @@ def _model_dot_lines(
         "\tedge [arrowsize=0.7]\n",
     ]
     lines += ["\t" + line for line in statements.pop((), [])]
-    lines += _cluster_lines(statements)
+    lines += _cluster_lines(statements, lang)
     lines += edges
     lines.append("}\n")
     return lines
 
 
-def _cluster_lines(statements: dict[tuple[str, ...], list[str]]) -> list[str]:
-    """Nested ``subgraph cluster_<k>`` blocks, one per module, in the order they first appear."""
+def _cluster_lines(statements: dict[tuple[str, ...], list[str]], lang: str) -> list[str]:
+    """Nested ``subgraph cluster_<k>`` blocks, one per module, in the order they first appear,
+    each titled as the stepper titles a neuron (``neuron 3``, ``神经元 3``)."""
+    from autograd.neurons import module_title
+
     groups: list[tuple[str, ...]] = []
     for path in statements:
         for depth in range(1, len(path) + 1):
@@ -341,7 +348,7 @@ def _cluster_lines(statements: dict[tuple[str, ...], list[str]]) -> list[str]:
         full = path[-1]
         lines.append(
             f"{indent}subgraph cluster_{number} {{\n"
-            f'{indent}\tgraph [label="{_escape_text(_group_title(full))}" '
+            f'{indent}\tgraph [label="{_escape_text(module_title((full,), lang))}" '
             f'tooltip="{_escape_text(full)}" id=cluster_{number} style="rounded,dashed" '
             'color="#94a3b8" fontname=Helvetica fontsize=10 fontcolor="#475569"]\n'
         )
@@ -351,17 +358,6 @@ def _cluster_lines(statements: dict[tuple[str, ...], list[str]]) -> list[str]:
         open_groups.pop()
         lines.append("\t" * (len(open_groups) + 1) + "}\n")
     return lines
-
-
-def _group_title(group: str) -> str:
-    """``layers.0.neurons.3`` as ``neuron 3``: the last module's kind, singular, and index."""
-    parts = group.split(".")
-    if len(parts) >= 2 and parts[-1].isdigit() and not parts[-2].isdigit():
-        kind = parts[-2]
-        if kind.endswith("s") and len(kind) > 1:
-            kind = kind[:-1]
-        return f"{kind} {parts[-1]}"
-    return group
 
 
 def _model_value_attributes(

@@ -242,7 +242,7 @@ def _drawing_and_steps(
     nodes.reverse()  # the positions dot_source names the nodes by (n0, n1, ...)
     named = named_nodes(nodes, params=params, lang=lang)
     names = named.names
-    dot_from_view(nodes, names, rankdir=rankdir, params=params)
+    dot_from_view(nodes, names, rankdir=rankdir, params=params, lang=lang)
     position = {node: index for index, node in enumerate(nodes)}
     saved = [node.grad for node in nodes]
     network_svg = ""
@@ -273,7 +273,7 @@ def _drawing_and_steps(
         for node in nodes:
             # lay each record out for the longest grad it will show; the page starts them at 0
             node.grad = widest[node]
-        source = dot_from_view(nodes, names, rankdir=rankdir, params=params)
+        source = dot_from_view(nodes, names, rankdir=rankdir, params=params, lang=lang)
     finally:
         for node, grad in zip(nodes, saved, strict=True):
             node.grad = grad

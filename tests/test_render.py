@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -353,3 +354,24 @@ def test_numbers_are_shown_to_4_significant_digits():
         "0",
         "nan",
     ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "titles"),
+    [
+        ("en", ["layer 1", "neuron 0", "layer 0", "neuron 1", "neuron 0"]),
+        ("zh", ["第 1 层", "神经元 0", "第 0 层", "神经元 1", "神经元 0"]),
+    ],
+)
+def test_a_models_boxes_are_titled_in_the_drawings_language(lang, titles, tmp_path):
+    # regression: with lang="zh" the layer and neuron boxes of a model still said "layer 0"
+    from autograd import save_html
+    from autograd.render import dot_source
+    from nn import MLP, mse_loss
+
+    model = MLP(2, [2, 1], seed=0)
+    loss = mse_loss([model([1.0, 2.0])], [1.0])
+    drawn = re.findall(r'graph \[label="([^"]*)"', dot_source(loss, params=model, lang=lang))
+    assert drawn == titles
+    page = save_html(loss, tmp_path / "page.html", params=model, lang=lang).read_text("utf-8")
+    assert all(f">{title}</text>" in page for title in titles)
