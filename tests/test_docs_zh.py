@@ -239,6 +239,34 @@ def test_visualizing_zh_links_lead_to_pages_that_exist_in_chinese_where_there_is
     assert link_problems(VISUALIZING_ZH) == []
 
 
+# ---- docs/compiled.md and its Chinese edition, docs/compiled.zh.md ----
+
+COMPILED = DOCS / "compiled.md"
+COMPILED_ZH = DOCS / "compiled.zh.md"
+
+
+def test_compiled_zh_has_the_english_code_blocks_byte_for_byte_in_order():
+    # the doctests: the printed programs, the batch's numbers and the TraceError
+    assert len(code_blocks(COMPILED)) >= 6
+    assert code_drift(COMPILED, COMPILED_ZH) == []
+
+
+def test_compiled_zh_has_the_english_headings_in_order_with_their_ids():
+    # the Chinese guide links compiled.zh.md#what-it-cannot-do
+    assert len(headings(COMPILED)) >= 8
+    assert heading_drift(COMPILED, COMPILED_ZH) == []
+    guide = (DOCS / "learn-backprop.zh.md").read_text(encoding="utf-8")
+    assert "](compiled.zh.md#what-it-cannot-do)" in guide
+
+
+def test_compiled_zh_links_lead_to_pages_that_exist_in_chinese_where_there_is_one():
+    text = COMPILED_ZH.read_text(encoding="utf-8")
+    assert "](learn-backprop.zh.md" in text and "](glossary.zh.md" in text
+    # performance.md has no Chinese edition: the link says it leads to English
+    assert "](performance.md#compiled-replay)（英文）" in text
+    assert link_problems(COMPILED_ZH) == []
+
+
 # ---- the checks above can fail ----
 
 
