@@ -92,6 +92,7 @@ def test_the_chinese_edition_is_built_with_a_language_switch(site: tuple[Path, s
         "debugging/index.html",
         "pytorch/index.html",
         "compiled/index.html",
+        "higher-order/index.html",
     ):
         chinese = (site_dir / "zh" / page).read_text(encoding="utf-8")
         assert '<html lang="zh"' in chinese, page

@@ -267,6 +267,48 @@ def test_compiled_zh_links_lead_to_pages_that_exist_in_chinese_where_there_is_on
     assert link_problems(COMPILED_ZH) == []
 
 
+# ---- docs/higher-order.md and its Chinese edition, docs/higher-order.zh.md ----
+
+HIGHER_ORDER = DOCS / "higher-order.md"
+HIGHER_ORDER_ZH = DOCS / "higher-order.zh.md"
+
+
+def test_higher_order_zh_has_the_english_code_blocks_byte_for_byte_in_order():
+    # the doctests, the 200-input hvp script and the demo's printed table
+    assert len(code_blocks(HIGHER_ORDER)) >= 15
+    assert code_drift(HIGHER_ORDER, HIGHER_ORDER_ZH) == []
+
+
+def test_higher_order_zh_has_the_english_headings_in_order_with_their_ids():
+    # a link to higher-order.md#5-newtons-method lands on the same section in Chinese
+    assert len(headings(HIGHER_ORDER)) == 7
+    assert heading_drift(HIGHER_ORDER, HIGHER_ORDER_ZH) == []
+
+
+def test_higher_order_zh_shows_the_english_pictures_in_order():
+    chinese = linked_images(HIGHER_ORDER_ZH.read_text(encoding="utf-8"))
+    english = linked_images(HIGHER_ORDER.read_text(encoding="utf-8"))
+    assert chinese == english == ["newton-rosenbrock.png"]
+
+
+def test_higher_order_zh_links_lead_to_pages_that_exist_in_chinese_where_there_is_one():
+    text = HIGHER_ORDER_ZH.read_text(encoding="utf-8")
+    # the primer's line of section 5 is the guide's section 7, in Chinese
+    assert "](learn-backprop.zh.md#7-the-primers-linear-regression-and-its-bug)" in text
+    assert "](glossary.zh.md" in text
+    assert "](performance.md)（英文）" in text  # English only, and the reader is told so
+    assert link_problems(HIGHER_ORDER_ZH) == []
+
+
+def test_higher_order_zh_uses_the_glossary_terms_and_names_the_new_ones_in_english():
+    text = HIGHER_ORDER_ZH.read_text(encoding="utf-8")
+    terms = ("梯度下降", "学习率", "上游梯度", "局部导数", "中心差分", "最小二乘法", "均方误差")
+    for term in terms:  # the glossary's, as the guide uses them
+        assert term in text, term
+    for new_term in ("曲率**（curvature）", "雅可比矩阵**（Jacobian）", "对偶数（dual number）"):
+        assert new_term in text, new_term
+
+
 # ---- the checks above can fail ----
 
 

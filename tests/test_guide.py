@@ -255,7 +255,7 @@ def test_the_chinese_edition_has_the_same_sections_and_code_blocks():
 
 
 def test_the_chinese_edition_keeps_the_english_anchors():
-    # pages without a Chinese edition (higher-order.md, say) link the guide's English anchors
+    # pages without a Chinese edition (performance.md, say) link the guide's English anchors
     english_ids = re.findall(r"^## (\d+\. .*)$", guide(GUIDE), flags=re.MULTILINE)
     chinese = guide(GUIDE_ZH)
     for heading in english_ids:
