@@ -250,3 +250,21 @@ def test_the_drift_check_catches_a_changed_code_cell(edit) -> None:
     assert edited != chinese, "the edit changed nothing: pick another"
     assert [as_in_english(code) for code in chinese] == english
     assert [as_in_english(code) for code in edited] != english
+
+
+def test_the_chinese_pages_link_the_chinese_notebook() -> None:
+    # the guide (in its last section) and the Chinese README send their readers to it
+    guide = (ROOT / "docs" / "learn-backprop.zh.md").read_text(encoding="utf-8")
+    last_section = guide[guide.index("\n## 接下来去哪") :]
+    assert "](learn-backprop.zh.ipynb)" in last_section
+    readme = (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
+    assert "](docs/learn-backprop.zh.ipynb)" in readme
+    # and no Chinese page links the English notebook (the site would serve the Chinese one
+    # under that name anyway: the i18n plugin swaps the .zh. file in)
+    chinese_pages = [ROOT / "README.zh-CN.md", *sorted((ROOT / "docs").glob("*.zh.md"))]
+    english_links = [
+        page.name
+        for page in chinese_pages
+        if re.search(r"\]\((docs/)?learn-backprop\.ipynb\)", page.read_text(encoding="utf-8"))
+    ]
+    assert english_links == [], f"link learn-backprop.zh.ipynb from {english_links}"
