@@ -1,5 +1,7 @@
 """docs/learn-backprop.ipynb runs top to bottom in a fresh kernel with no system Graphviz on PATH,
 and shows what it says: the right gradients, graphs as inline SVG, the stepper inline.
+Its Chinese edition, docs/learn-backprop.zh.ipynb, runs through the same checks (the stepper
+and print(step) in Chinese), and a drift check keeps its code cells the English ones.
 
 The notebook is stored without outputs (a test checks that): its outputs are made by
 running it, here, on every test run, so stored outputs could only drift from the code
@@ -19,19 +21,49 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = ROOT / "docs" / "learn-backprop.ipynb"
+NOTEBOOKS = {
+    "en": ROOT / "docs" / "learn-backprop.ipynb",
+    "zh": ROOT / "docs" / "learn-backprop.zh.ipynb",
+}
 NEEDS_DEV = 'needs the dev extra: pip install -e ".[dev]"'
 GRADIENTS = {"a": 6.0, "b": -4.0, "c": -2.0, "f": 4.0, "e": -2.0, "d": -2.0, "L": 1.0}
 
 
-def read_notebook():
-    nbformat = pytest.importorskip("nbformat", reason=NEEDS_DEV)
-    return nbformat.read(NOTEBOOK, as_version=4)
+# What each edition shows in words: its stepper page, its first steps printed by print(step)
+STEPPER_PAGE = {
+    "en": {"html": '<html lang="en">', "next": "Next \u25b6", "frame": "step through backprop"},
+    "zh": {"html": '<html lang="zh">', "next": "下一步 \u25b6", "frame": "一步一步看反向传播"},
+}
+FIRST_STEP = {
+    "en": [
+        "L: out = u*v, upstream 1",
+        "  u = d: 1 \u00d7 -2 = -2; d out/d u = v = -2",
+        "  v = f: 1 \u00d7 4 = 4; d out/d v = u = 4",
+    ],
+    "zh": [
+        "L：out = u*v，上游梯度 1",
+        "  u = d：1 \u00d7 -2 = -2；d out/d u = v = -2",
+        "  v = f：1 \u00d7 4 = 4；d out/d v = u = 4",
+    ],
+}
+# How the opening names the primer, and how it lists the parameters
+OPENING = {"en": ("Chinese primer", "`w`, `b`"), "zh": ("中文入门文章", "`w`、`b`")}
 
 
-def test_notebook_is_stored_valid_and_without_outputs() -> None:
+@pytest.fixture(scope="module", params=sorted(NOTEBOOKS))
+def lang(request: pytest.FixtureRequest) -> str:
+    """Which edition of the notebook: each test runs on both ("en", "zh")."""
+    return request.param
+
+
+def read_notebook(lang: str = "en"):
     nbformat = pytest.importorskip("nbformat", reason=NEEDS_DEV)
-    notebook = read_notebook()
+    return nbformat.read(NOTEBOOKS[lang], as_version=4)
+
+
+def test_notebook_is_stored_valid_and_without_outputs(lang: str) -> None:
+    nbformat = pytest.importorskip("nbformat", reason=NEEDS_DEV)
+    notebook = read_notebook(lang)
     nbformat.validate(notebook)
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type == "code":
@@ -40,19 +72,21 @@ def test_notebook_is_stored_valid_and_without_outputs() -> None:
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list]:
-    """Run the notebook in a fresh kernel without `dot` on PATH; outputs by cell tag."""
+def executed(lang: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list]:
+    """Run the notebook in a fresh kernel without `dot` on PATH; outputs by cell tag.
+
+    Once per edition: the module scope keeps one run of each for all the tests below."""
     nbformat = pytest.importorskip("nbformat", reason=NEEDS_DEV)
     nbclient = pytest.importorskip("nbclient", reason=NEEDS_DEV)
     pytest.importorskip("ipykernel", reason=NEEDS_DEV)
-    notebook = read_notebook()
+    notebook = read_notebook(lang)
     # the kernel's own view of PATH, checked in a cell appended to this copy only
     notebook.cells.append(
         nbformat.v4.new_code_cell(
             'import shutil\nprint(shutil.which("dot"))', metadata={"tags": ["which-dot"]}
         )
     )
-    work = tmp_path_factory.mktemp("notebook")
+    work = tmp_path_factory.mktemp(f"notebook-{lang}")
     no_dot = work / "bin"  # PATH is this empty folder: no system Graphviz to find
     no_dot.mkdir()
     assert shutil.which("dot", path=str(no_dot)) is None
@@ -113,19 +147,21 @@ def test_a_value_displays_as_its_graph_in_svg(executed: dict[str, list]) -> None
     assert "<svg" in data_of(executed["neuron"], "image/svg+xml")
 
 
-def test_the_stepper_shows_inline(executed: dict[str, list]) -> None:
+def test_the_stepper_shows_inline(executed: dict[str, list], lang: str) -> None:
     page = data_of(executed["stepper"], "text/html")  # show_stepper's _repr_html_
     assert page.startswith("<iframe srcdoc=")
     inner = html.unescape(re.search(r'srcdoc="([^"]*)"', page)[1])
     assert "<svg" in inner
-    assert 'id="next"' in inner
     assert "height: 480px" in page
+    # the page speaks the edition's language: its html tag, its Next button, the frame's title
+    words = STEPPER_PAGE[lang]
+    assert words["html"] in inner
+    next_button = re.search(r'<button id="next"[^>]*>([^<]*)<', inner)
+    assert next_button is not None, "the stepper has no Next button"
+    assert html.unescape(next_button[1]) == words["next"]
+    assert f'title="{words["frame"]}"></iframe>' in page
     steps = text_of(executed["steps-text"]).splitlines()
-    assert steps[:3] == [
-        "L: out = u*v, upstream 1",
-        "  u = d: 1 \u00d7 -2 = -2; d out/d u = v = -2",
-        "  v = f: 1 \u00d7 4 = 4; d out/d v = u = 4",
-    ]
+    assert steps[:3] == FIRST_STEP[lang]
     assert len(steps) == 9  # three op nodes, each with two inputs
 
 
@@ -144,12 +180,13 @@ def test_the_models_train(executed: dict[str, list]) -> None:
     assert final < 1e-3
 
 
-def test_the_notebook_opens_with_the_primer_it_comes_from() -> None:
-    opening = read_notebook().cells[0].source
-    assert "Chinese primer" in opening
+def test_the_notebook_opens_with_the_primer_it_comes_from(lang: str) -> None:
+    opening = read_notebook(lang).cells[0].source
+    primer, parameters = OPENING[lang]
+    assert primer in opening
     # the primer's notation, tied to the names in the code
     for symbol, name in [
-        ("θ", "`w`, `b`"),
+        ("θ", parameters),
         ("\u03b1", "`lr`"),  # alpha
         ("J(θ)", "`loss`"),
         ("∇J(θ)", "`.grad`"),
@@ -163,3 +200,71 @@ def test_the_primers_loop_and_its_fix(executed: dict[str, list]) -> None:
     assert "theta_0 has shape (100,), theta_1 has shape (100,)" in printed
     assert "sums fixed: theta_0 = 1.0060, theta_1 = 1.8746" in printed
     assert "least squares: theta_0 = 1.0060, theta_1 = 1.9851" in printed
+
+
+# ---- the Chinese edition cannot drift from the English one ----
+
+CHINESE_ONLY_LINES = {"from autograd import set_language", 'set_language("zh")'}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def as_in_english(code: str) -> str:
+    """A Chinese-edition code cell without what makes it speak Chinese: lang="zh" and set_language.
+
+    Blank lines left at the top or bottom go too (the import had one after it)."""
+    code = code.replace(', lang="zh"', "")
+    kept = [line for line in code.splitlines() if line.strip() not in CHINESE_ONLY_LINES]
+    return "\n".join(kept).strip("\n")
+
+
+def test_the_chinese_notebook_has_the_english_cells_with_only_its_language_changed() -> None:
+    english, chinese = read_notebook("en").cells, read_notebook("zh").cells
+    assert [cell.cell_type for cell in chinese] == [cell.cell_type for cell in english]
+    for index, (english_cell, cell) in enumerate(zip(english, chinese, strict=True)):
+        where = f"cell {index}"
+        # the checks above find the outputs by tag
+        assert cell.metadata.get("tags") == english_cell.metadata.get("tags"), where
+        if cell.cell_type == "code":
+            assert as_in_english(cell.source) == english_cell.source, where
+        else:
+            assert CJK.search(cell.source), f"{where} is not translated:\n{cell.source}"
+    # what the check above forgives is there: the stepper and print(step) do speak Chinese
+    changed = [cell.source for cell in chinese if cell.cell_type == "code"]
+    assert sum(code.count('lang="zh"') for code in changed) == 1
+    assert sum(code.count('set_language("zh")') for code in changed) == 1
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda code: code.replace("height=480", "height=500"),
+        lambda code: code.replace("print(step)", "print(step.node)"),
+        lambda code: code + "\nprint(L)",
+    ],
+    ids=["argument", "line", "added-line"],
+)
+def test_the_drift_check_catches_a_changed_code_cell(edit) -> None:
+    english = [cell.source for cell in read_notebook("en").cells if cell.cell_type == "code"]
+    chinese = [cell.source for cell in read_notebook("zh").cells if cell.cell_type == "code"]
+    edited = [edit(code) for code in chinese]
+    assert edited != chinese, "the edit changed nothing: pick another"
+    assert [as_in_english(code) for code in chinese] == english
+    assert [as_in_english(code) for code in edited] != english
+
+
+def test_the_chinese_pages_link_the_chinese_notebook() -> None:
+    # the guide (in its last section) and the Chinese README send their readers to it
+    guide = (ROOT / "docs" / "learn-backprop.zh.md").read_text(encoding="utf-8")
+    last_section = guide[guide.index("\n## 接下来去哪") :]
+    assert "](learn-backprop.zh.ipynb)" in last_section
+    readme = (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
+    assert "](docs/learn-backprop.zh.ipynb)" in readme
+    # and no Chinese page links the English notebook (the site would serve the Chinese one
+    # under that name anyway: the i18n plugin swaps the .zh. file in)
+    chinese_pages = [ROOT / "README.zh-CN.md", *sorted((ROOT / "docs").glob("*.zh.md"))]
+    english_links = [
+        page.name
+        for page in chinese_pages
+        if re.search(r"\]\((docs/)?learn-backprop\.ipynb\)", page.read_text(encoding="utf-8"))
+    ]
+    assert english_links == [], f"link learn-backprop.zh.ipynb from {english_links}"
