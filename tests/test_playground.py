@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from test_stepper import browser  # noqa: F401 - the fixture: Chromium, launched once per module
 
 from autograd import Value, render
 from autograd.playground import run
@@ -23,17 +24,6 @@ from autograd.stepper import stepper_page
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "docs" / "assets" / "playground"
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-# mkdocs-material's own request for its web font: blocked, the page falls back to system fonts
 LOAD_TIMEOUT_MS = 120_000  # two cores shared with other work can make Pyodide slow to start
 
 NEURON = ("tanh(w*x + b)", "w=0.5 x=2 b=-1.5")
@@ -305,24 +295,10 @@ def served(tmp_path_factory):
         yield address, site
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright for Python is not installed (the dev extra)"
-    )
-    executable = next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
-    if executable is None:
-        pytest.skip("no Chromium found on PATH; install the Debian package `chromium`")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 class Visit:
     """A fresh browser context on the site: every address but the site's is aborted."""
 
-    def __init__(self, browser, address: str) -> None:
+    def __init__(self, browser, address: str) -> None:  # noqa: F811 - the fixture's browser
         self.address = address
         self.context = browser.new_context()
         self.requested: list[str] = []
@@ -385,7 +361,7 @@ class Visit:
 
 
 @pytest.fixture(scope="module")
-def visit(browser, served):
+def visit(browser, served):  # noqa: F811 - the fixture imported above
     address, _site = served
     opened = Visit(browser, address)
     # every text the progress line shows, in order (the main thread is too busy while Python
@@ -476,7 +452,7 @@ def test_a_hostile_expression_shows_the_clis_error_and_the_page_keeps_working(vi
     assert visit.errors == []
 
 
-def test_the_address_fills_runs_and_restores_the_step(browser, served):
+def test_the_address_fills_runs_and_restores_the_step(browser, served):  # noqa: F811
     address, _site = served
     expression, variables = "(x*theta_1 + theta_0 - y)**2", "theta_0=1 theta_1=-1 x=-1 y=-0.5"
     visit = Visit(browser, address)
@@ -498,7 +474,7 @@ def test_the_address_fills_runs_and_restores_the_step(browser, served):
         visit.close()
 
 
-def test_chinese_follows_the_site_language_and_the_switch(browser, served):
+def test_chinese_follows_the_site_language_and_the_switch(browser, served):  # noqa: F811
     address, _site = served
     visit = Visit(browser, address)
     try:
