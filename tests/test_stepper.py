@@ -300,6 +300,7 @@ def current_node_report(page) -> dict:
           graph: box(document.getElementById("graph")),
           explain: box(document.getElementById("explain")),
           heading: document.getElementById("heading").textContent,
+          legend: document.getElementById("legend").textContent,
           viewport: {width: window.innerWidth, height: window.innerHeight},
         };
       }"""

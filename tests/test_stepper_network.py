@@ -8,11 +8,12 @@ import re
 
 import pytest
 from test_stepper import (
-    VIEWPORT,
     browser,  # noqa: F401 - a fixture
+    current_node_report,
     embedded_data,
     inside,
     mlp_loss,
+    page,  # noqa: F401 - a fixture
     readme_expression,
 )
 
@@ -72,9 +73,9 @@ def test_a_network_step_table_says_what_each_parameter_receives(tmp_path):
 
 def test_the_network_drawing_has_a_box_per_neuron_per_sample_with_its_data_beside_it(tmp_path):
     loss, model = mlp_loss()
-    page = save_html(loss, tmp_path / "page.html", params=model).read_text("utf-8")
+    written = save_html(loss, tmp_path / "page.html", params=model).read_text("utf-8")
     network_svg = html.unescape(
-        page[page.index('id="network-drawing"') : page.index('id="scalar-drawing"')]
+        written[written.index('id="network-drawing"') : written.index('id="scalar-drawing"')]
     )
     assert network_svg.count('class="node neuron') == 20
     # one data box per neuron of the first layer, in the cluster of its sample
@@ -83,15 +84,15 @@ def test_the_network_drawing_has_a_box_per_neuron_per_sample_with_its_data_besid
         assert network_svg.count(f"x = ({shown})") == 4, sample
     assert network_svg.count("<title>cluster_sample") == 4
     # the gradient flows back along the edges between neurons, never to the data
-    for step in embedded_data(page)["network"]["steps"]:
+    for step in embedded_data(written)["network"]["steps"]:
         assert not any(edge.endswith("_data") for edge in step["edges"])
 
 
 def test_without_params_the_page_stays_scalar(tmp_path):
     loss, _model = mlp_loss()
-    page = save_html(loss, tmp_path / "page.html").read_text("utf-8")
-    assert "network" not in embedded_data(page)
-    assert '<body data-level="scalar">' in page
+    written = save_html(loss, tmp_path / "page.html").read_text("utf-8")
+    assert "network" not in embedded_data(written)
+    assert '<body data-level="scalar">' in written
 
 
 def test_the_grouping_comes_from_the_graph_for_a_hand_written_neuron_and_three_layers(tmp_path):
@@ -145,41 +146,11 @@ def test_intermediate_boxes_show_their_name_in_to_svg():
 # ---- in the browser, at 1280x800 ----
 
 
-@pytest.fixture
-def page(browser):  # noqa: F811 - the fixture imported above
-    opened = browser.new_page(viewport=VIEWPORT)
-    errors = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    assert errors == []
-    opened.close()
-
-
-def report(page) -> dict:
-    return page.evaluate(
-        """() => {
-        const box = (element) => {
-          const rect = element.getBoundingClientRect();
-          return {left: rect.left, top: rect.top, right: rect.right, bottom: rect.bottom};
-        };
-        const current = document.querySelector("g.current");
-        return {
-          node: box(current),
-          texts: Array.from(current.querySelectorAll("text")).map(
-            (text) => text.getBoundingClientRect().height),
-          graph: box(document.getElementById("graph")),
-          panel: document.getElementById("heading").textContent + " " +
-            document.getElementById("legend").textContent,
-        };
-      }"""
-    )
-
-
-def body(page, name: str) -> str:
+def body(page, name: str) -> str:  # noqa: F811 - a page the fixture opened
     return page.locator("body").get_attribute(f"data-{name}")
 
 
-def test_the_network_level_in_the_browser(page, tmp_path):
+def test_the_network_level_in_the_browser(page, tmp_path):  # noqa: F811 - the fixture
     loss, model = mlp_loss()
     path = save_html(loss, tmp_path / "mlp.html", params=model)
     page.goto(path.as_uri())
@@ -189,10 +160,11 @@ def test_the_network_level_in_the_browser(page, tmp_path):
     for number in (1, count // 2, count):
         page.evaluate(f"window.stepper.go({number})")
         assert body(page, "step") == str(number)
-        shown = report(page)
+        shown = current_node_report(page)
+        panel = shown["heading"] + " " + shown["legend"]
         assert inside(shown["node"], shown["graph"]), (number, shown)
         assert min(shown["texts"]) >= 11, (number, shown["texts"])
-        assert re.search(r"layer \d+, neuron \d+", shown["panel"]), (number, shown["panel"])
+        assert re.search(r"layer \d+, neuron \d+", panel), (number, panel)
     # Enter opens the current neuron's scalar ops; a step; Escape comes back to the same step
     page.evaluate(f"window.stepper.go({count // 2})")
     page.keyboard.press("Enter")
@@ -202,9 +174,9 @@ def test_the_network_level_in_the_browser(page, tmp_path):
     assert 1 <= inner <= 8
     page.keyboard.press("ArrowRight")
     assert body(page, "step") == "1"
-    shown = report(page)
+    shown = current_node_report(page)
     assert inside(shown["node"], shown["graph"]) and min(shown["texts"]) >= 11
-    assert "inside layer" in shown["panel"]
+    assert "inside layer" in shown["heading"] + " " + shown["legend"]
     page.keyboard.press("Escape")
     assert (body(page, "level"), body(page, "step")) == ("network", str(count // 2))
     assert body(page, "steps") == str(count)
@@ -227,7 +199,7 @@ def test_the_network_level_in_the_browser(page, tmp_path):
         assert math.isclose(float(exact), node.grad, rel_tol=1e-9, abs_tol=1e-12), index
 
 
-def test_a_small_graph_opens_whole_with_its_boxes_named(page, tmp_path):
+def test_a_small_graph_opens_whole_with_its_boxes_named(page, tmp_path):  # noqa: F811
     path = save_html(readme_expression(), tmp_path / "small.html")
     page.goto(path.as_uri())
     for number in (0, 1):
