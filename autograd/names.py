@@ -138,7 +138,7 @@ def named_nodes(
     uses: dict[Value, frozenset[Value]] = {}  # an op of a neuron -> the parameters under it
     named: dict[Value, _Name] = {}
     # the ops after the network (a loss) call its outputs ŷ0, ŷ1, ...: see _predictions
-    predictions = _predictions(nodes, applications, ascii)
+    predictions = _predictions(nodes, applications, application_of, ascii)
     as_operand = ChainMap(predictions, named) if predictions else named
     formulas: dict[Value, str] = {}
     for index, node in enumerate(nodes):
@@ -165,7 +165,12 @@ def named_nodes(
     return NamedGraph({node: name.text for node, name in named.items()}, applications, formulas)
 
 
-def _predictions(nodes: list[Value], applications: list[Any], ascii: bool) -> dict[Value, _Name]:
+def _predictions(
+    nodes: list[Value],
+    applications: list[Any],
+    application_of: Mapping[Value, Any],
+    ascii: bool,
+) -> dict[Value, _Name]:
     """``ŷ0``, ``ŷ1``, ... for the network's outputs that ops outside every neuron use.
 
     Those ops are the loss, and ``(ŷ0 - 1)*(ŷ0 - 1)`` reads as sample 0's squared
@@ -173,10 +178,9 @@ def _predictions(nodes: list[Value], applications: list[Any], ascii: bool) -> di
     With several output neurons, ``ŷ0[1]`` is sample 0's output from the second
     (in the model's order) of those the loss uses.
     """
-    inside = {op for application in applications for op in application.nodes}
     used_outside = set()
     for node in nodes:
-        if node not in inside:
+        if node not in application_of:
             used_outside.update(node.inputs)
     outputs = [application for application in applications if application.output in used_outside]
     neurons = sorted({application.group for application in outputs}, key=_model_order)
