@@ -22,18 +22,18 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 W1_SIZE = 96
 COLLECTED = re.compile(r"Collected : (\d+)")
 
 
-def run_w1(iterations: int) -> int:
-    """W1 ``iterations`` times; returns the op nodes of one iteration."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import engine as bench
-
+def run_w1(iterations: int) -> None:
+    """W1, ``iterations`` times."""
+    bench = _engine_benchmark()
     scalar = bench.make_engines(["scalar-autograd"])[0]
     xs, ws, bs = bench.dense_layer_inputs(scalar, W1_SIZE, W1_SIZE)
     leaves = [*xs, *bs, *(w for row in ws for w in row)]
@@ -43,11 +43,21 @@ def run_w1(iterations: int) -> int:
         total = bench.dense_layer_forward(xs, ws, bs)
         total.backward()
         del total
-    return bench.dense_layer_op_nodes(W1_SIZE, W1_SIZE)
 
 
-def run_mlp(iterations: int) -> int:
-    """The MLP training step ``iterations`` times; returns 1 (counts are per step)."""
+def w1_op_nodes() -> int:
+    return _engine_benchmark().dense_layer_op_nodes(W1_SIZE, W1_SIZE)
+
+
+def _engine_benchmark() -> Any:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import engine
+
+    return engine
+
+
+def run_mlp(iterations: int) -> None:
+    """The MLP training step, ``iterations`` times."""
     from nn import MLP, SGD, mse_loss
 
     model = MLP(2, [16, 16, 1], seed=0)
@@ -60,10 +70,13 @@ def run_mlp(iterations: int) -> int:
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    return 1
 
 
-WORKLOADS = {"W1": (run_w1, "instructions per op node"), "MLP": (run_mlp, "instructions per step")}
+# name -> (run it N times, what one iteration's count is divided by, the unit)
+WORKLOADS: dict[str, tuple[Callable[[int], None], Callable[[], int], str]] = {
+    "W1": (run_w1, w1_op_nodes, "instructions per op node"),
+    "MLP": (run_mlp, lambda: 1, "instructions per step"),
+}
 
 
 def collected(repo: Path, workload: str, iterations: int) -> int:
@@ -84,9 +97,8 @@ def collected(repo: Path, workload: str, iterations: int) -> int:
 
 
 def per_iteration(repo: Path, workload: str) -> float:
-    run, _unit = WORKLOADS[workload]
-    units = run(0)
-    return (collected(repo, workload, 5) - collected(repo, workload, 1)) / 4 / units
+    _run, units, _unit = WORKLOADS[workload]
+    return (collected(repo, workload, 5) - collected(repo, workload, 1)) / 4 / units()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -107,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     print("| workload | count | unit |\n| --- | --: | --- |")
     for workload in [options.only] if options.only else WORKLOADS:
         count = per_iteration(repo, workload)
-        print(f"| {workload} | {count:,.0f} | {WORKLOADS[workload][1]} |")
+        print(f"| {workload} | {count:,.0f} | {WORKLOADS[workload][2]} |")
 
 
 if __name__ == "__main__":
